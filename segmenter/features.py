@@ -1,0 +1,610 @@
+"""Stage 2: line features for the CRF, as a pure function of the page's lines.
+
+Each line is described by short string features that read like rules
+(``cue:source@start``, ``end:colon``, ``-1:len:short``, ``ctx:after_read_also``), so the
+learned weights can be printed and understood (``segmenter explain``). Three layers:
+
+1. **Own features** of a line, computed once per line from its normalised text:
+   length and shape, Unicode classes (Arabic and Latin letters, both kinds of digits,
+   emoji, punctuation), final punctuation, bullets, cue lexicons (``segmenter/lexicons``),
+   date/time shapes (month names by region, Hijri, weekdays, years, clock times),
+   byline and agency shapes, social-post signatures, and the first word.
+2. **Neighbour features**: the own features of the previous and next non-blank lines
+   (a window of ±2), prefixed ``-2:``, ``-1:``, ``+1:``, ``+2:``, shared, not recomputed.
+3. **Page context**: position in the page, whether blank lines stand around the line,
+   whether a long (paragraph-like) line or a "read also" marker came before, repeated
+   lines (titles shown two or three times), and lexical cohesion: how many of the
+   line's content words occur in the lines before and after it (TextTiling-style),
+   which marks where one article ends and another begins when no marker does.
+
+Blank lines are not part of the CRF sequence: they are always ``blank`` and carry
+no information beyond "there was a gap", which the ``blank_before``/``blank_after``
+features keep. Normalisation (for features only; the text given back is never
+changed) unifies diacritics, tatweel, alef/hamza forms, Persian yeh/keheh, alef
+maqsura, teh marbuta, Arabic-Indic digits, NBSP and zero-width/bidi marks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache, lru_cache
+
+import regex
+from pyarabic import araby
+
+from segmenter import lexicons
+
+FEATURE_VERSION = "1"
+
+# --- normalisation -----------------------------------------------------------------
+
+_INVISIBLE_CHARS = (
+    "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+    "\u2066\u2067\u2068\u2069\ufeff\u061c\u00ad"
+)
+_SPACE_CHARS = "\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000\t"
+
+
+def _build_translation() -> dict[int, str | None]:
+    """One ``str.translate`` table: pyarabic's letter classes mapped to one form each."""
+    table: dict[int, str | None] = {}
+    for ch in araby.TASHKEEL + (araby.TATWEEL,) + tuple(_INVISIBLE_CHARS):
+        table[ord(ch)] = None
+    for ch in (araby.ALEF_HAMZA_ABOVE, araby.ALEF_HAMZA_BELOW, araby.ALEF_MADDA, araby.ALEF_WASLA):
+        table[ord(ch)] = araby.ALEF
+    table[ord(araby.WAW_HAMZA)] = araby.WAW
+    table[ord(araby.YEH_HAMZA)] = araby.YEH
+    table[ord(araby.ALEF_MAKSURA)] = araby.YEH
+    table[ord(araby.TEH_MARBUTA)] = araby.HEH
+    table[ord("\u06cc")] = araby.YEH  # Persian yeh
+    table[ord("\u06a9")] = araby.KAF  # Persian keheh
+    table[ord("\u06c1")] = araby.HEH  # heh goal
+    for digit in range(10):
+        table[0x0660 + digit] = str(digit)  # Arabic-Indic
+        table[0x06F0 + digit] = str(digit)  # Extended (Persian) Arabic-Indic
+    for ch in _SPACE_CHARS:
+        table[ord(ch)] = " "
+    table[ord("\u060c")] = ","  # Arabic comma
+    table[ord("\u061b")] = ";"  # Arabic semicolon
+    table[ord("\u061f")] = "?"  # Arabic question mark
+    return table
+
+
+_NORMALISE_TABLE = _build_translation()
+
+
+def normalize(text: str) -> str:
+    """The feature view of ``text``: unified letters and digits, lower-cased Latin."""
+    return text.translate(_NORMALISE_TABLE).lower()
+
+
+_TOKEN_RE = regex.compile(r"[\p{L}\p{N}_]+", regex.V1)
+
+
+def tokens_of(normalized: str) -> list[str]:
+    """Word tokens of a normalised line (punctuation and symbols dropped)."""
+    return _TOKEN_RE.findall(normalized)
+
+
+# --- lexicons ----------------------------------------------------------------------
+
+PHRASE_LEXICONS: tuple[str, ...] = (
+    "source",
+    "tags",
+    "read_also",
+    "related_header",
+    "promo",
+    "copyright",
+    "menu",
+    "login",
+    "comment",
+    "controls",
+    "ad",
+    "photo",
+    "byline_prefix",
+    "dateline_prefix",
+    "agencies",
+    "social",
+    "market",
+)
+TOKEN_LEXICONS: tuple[str, ...] = (
+    "months_levantine",
+    "months_egyptian",
+    "months_maghrebi",
+    "months_english",
+    "hijri_months",
+    "weekdays",
+    "relative_time",
+)
+
+
+@dataclass(slots=True, frozen=True)
+class _PhraseIndex:
+    """Phrases of all lexicons keyed by their first token, for one pass over a line."""
+
+    by_first: dict[str, tuple[tuple[tuple[str, ...], str], ...]]
+
+
+@cache
+def _phrase_index() -> _PhraseIndex:
+    grouped: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for name in PHRASE_LEXICONS:
+        for phrase in lexicons.load(name):
+            toks = tuple(tokens_of(normalize(phrase)))
+            if toks:
+                grouped.setdefault(toks[0], []).append((toks, name))
+    # longest phrases first, so "coverage" counts the most specific match
+    return _PhraseIndex({k: tuple(sorted(v, key=lambda p: -len(p[0]))) for k, v in grouped.items()})
+
+
+@cache
+def _token_lexicon_map() -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = {}
+    for name in TOKEN_LEXICONS:
+        for word in lexicons.load(name):
+            out.setdefault(normalize(word), []).append(name)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+_DIALECT_MONTHS = frozenset(
+    {"months_levantine", "months_egyptian", "months_maghrebi", "months_english", "hijri_months"}
+)
+
+# --- regular expressions, compiled once --------------------------------------------
+
+_TWEET_SIGNATURE_RE = regex.compile(
+    r"[—–-]\s*[^\n]{1,80}?\(@\w{1,30}\)\s*[A-Za-z]{3,9}\.?\s+\d{1,2},\s+\d{4}"
+)
+_PIC_TWITTER_RE = regex.compile(r"pic\.twitter\.com/\w+|https?://t\.co/\w+|\bt\.co/\w+", regex.I)
+_URL_RE = regex.compile(r"https?://|www\.|\b[\w-]+\.(?:com|net|org|me|tv|news|sa|iq|eg|ae)\b", regex.I)
+_HANDLE_RE = regex.compile(r"(?<![\w.])@\w{2,}")
+_HASHTAG_RE = regex.compile(r"#\w+")
+_EMOJI_RE = regex.compile(r"[\p{Extended_Pictographic}\u2600-\u27bf\u2b00-\u2bff\ufe0f]")
+_MOJIBAKE_RE = regex.compile(r"\?{3,}|\ufffd|Ã.|Ø.|Ù.")
+_ARABIC_LETTER_RE = regex.compile(r"\p{Arabic}")
+_LATIN_LETTER_RE = regex.compile(r"[A-Za-z]")
+_LATIN_DIGIT_RE = regex.compile(r"[0-9]")
+_ARABIC_DIGIT_RE = regex.compile(r"[\u0660-\u0669\u06f0-\u06f9]")
+_PUNCT_RE = regex.compile(r"[\p{P}\p{S}]")
+_BULLET_RE = regex.compile(r"^\s*(?:[•●▪■◦◆◇►▶◀◄▸‣⁃∙·○□➤➢✓✔★☆\-\*–—»>]|\d{1,2}\s*[.)\-]|[\u0660-\u0669]{1,2}\s*[.)\-])\s*")
+_TIME_RE = regex.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?\b")
+_YEAR_RE = regex.compile(r"\b(?:19[5-9]\d|20[0-4]\d)\b")
+_HIJRI_YEAR_RE = regex.compile(r"\b14\d\d\s*(?:ه|هـ|هجري|هجرية)?")
+_HIJRI_MARK_RE = regex.compile(r"\d\s*(?:هـ|ه\b)|هجري")
+_NUMERIC_DATE_RE = regex.compile(r"\b\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}\b")
+_AM_PM_RE = regex.compile(r"\d\s*(?:ص|م|am|pm|a\.m\.|p\.m\.)(?:\s|$|\b)", regex.I)
+_ENGLISH_ORDINAL_RE = regex.compile(r"\b\d{1,2}(?:st|nd|rd|th)\b", regex.I)
+_GMT_RE = regex.compile(r"\b(?:gmt|utc)\b|توقيت|بتوقيت", regex.I)
+_SEPARATOR_RE = regex.compile(r"\s[-–—|/:]\s|\s?[-–—]\s?|:")
+_PIPE_RE = regex.compile(r"\s[|•·]\s|\s/\s|\s»\s|\s>\s")
+_BYLINE_AGENCY_RE = regex.compile(r"^[^\d:،,.]{2,40}?\s*[-–—/:]\s*[^\d]{2,40}?\s*:?\s*$")
+_PAREN_PLACE_RE = regex.compile(r"\(\s*[\p{Arabic}\s]{2,25}\s*\)\s*$|^\s*[\p{Arabic}\s]{2,20}\(\s*[\p{Arabic}\s]{2,20}\)")
+_FILE_NAME_RE = regex.compile(r"\.(?:jpe?g|png|gif|webp|mp4)\b", regex.I)
+_COPYRIGHT_SIGN_RE = regex.compile(r"[©®™]")
+_QUOTE_START_RE = regex.compile(r"^\s*[\"«“”'‘]")
+_DEGREE_RE = regex.compile(r"\d\s*°|°\s*[cCمس]?")
+_MONEY_RE = regex.compile(r"[$€£¥]|\d+[.,]\d+\s*%")
+
+# --- thresholds (named so the docs and the code say the same) ------------------------
+
+SHORT_TOKENS = 6  # "short" lines: menus, labels, markers, bylines
+TITLE_MAX_TOKENS = 25  # longer lines are rarely headlines
+LONG_TOKENS = 15  # a "long" line reads like a paragraph
+COHESION_WINDOW = 3  # non-blank lines looked at before and after for shared words
+MAX_FEATURE_CHARS = 2000  # class ratios are measured on a bounded prefix of huge lines
+NEIGHBOUR_OFFSETS = (-2, -1, 1, 2)
+CUE_HEAD_TOKENS = 12  # cue phrases are looked for in a line's first tokens ...
+CUE_TAIL_TOKENS = 6  # ... and its last ones
+DATE_HEAD_TOKENS = 30  # month and weekday names count in the opening of a line
+
+_STOPWORDS = frozenset(
+    normalize(w)
+    for w in (
+        "في من على إلى الى عن أن إن ان ما لا لم لن هذا هذه ذلك تلك التي الذي الذين مع كان كانت "
+        "قد و أو او ثم بعد قبل خلال حيث كما بين عند منذ كل أي هو هي هم وقال قال وأضاف أنه انه "
+        "إنه التى يوم اليوم عام وفي ومن وعلى فيما أيضا ايضا وذلك له لها به بها عليه عليها"
+    ).split()
+)
+
+
+def _bucket(value: float, edges: Sequence[float], names: Sequence[str]) -> str:
+    for edge, name in zip(edges, names):
+        if value <= edge:
+            return name
+    return names[-1]
+
+
+def _length_bucket(n_tokens: int) -> str:
+    return _bucket(n_tokens, (0, 2, 4, 8, 14, 25, 50), ("0", "1-2", "3-4", "5-8", "9-14", "15-25", "26-50", "51+"))
+
+
+def _ratio_bucket(ratio: float) -> str:
+    return _bucket(ratio, (0.0, 0.2, 0.5, 0.8), ("0", "low", "mid", "high", "all"))
+
+
+def _content_words(tokens: list[str]) -> frozenset[str]:
+    """Normalised content words with a light prefix strip, for cohesion."""
+    words = set()
+    for tok in tokens:
+        if len(tok) < 3 or tok in _STOPWORDS or tok.isdigit():
+            continue
+        if tok.startswith("وال") and len(tok) > 5:
+            tok = tok[3:]
+        elif tok.startswith("ال") and len(tok) > 4:
+            tok = tok[2:]
+        elif tok[0] in "وفبل" and len(tok) > 4:
+            tok = tok[1:]
+        words.add(tok)
+    return frozenset(words)
+
+
+@dataclass(slots=True, frozen=True)
+class LineView:
+    """What the context layer needs to know about one line, computed once."""
+
+    own: tuple[str, ...]
+    n_tokens: int
+    normalized_key: str
+    words: frozenset[str]
+    is_read_also: bool
+    is_long: bool
+
+
+def _end_feature(stripped: str) -> str:
+    if not stripped:
+        return "end:none"
+    last = stripped[-1]
+    if stripped.endswith(("..", "…")):
+        return "end:ellipsis"
+    return {
+        ".": "end:period",
+        ":": "end:colon",
+        "?": "end:question",
+        "؟": "end:question",
+        "!": "end:exclaim",
+        "،": "end:comma",
+        ",": "end:comma",
+        "-": "end:dash",
+        "–": "end:dash",
+        "—": "end:dash",
+        '"': "end:quote",
+        "»": "end:quote",
+        "”": "end:quote",
+        ")": "end:paren",
+        "|": "end:pipe",
+    }.get(last, "end:digit" if last.isdigit() else ("end:letter" if last.isalpha() else "end:other"))
+
+
+def line_view(text: str) -> LineView:
+    """Own features of one non-blank line (pure; no context)."""
+    stripped = text.strip()
+    sample = stripped[:MAX_FEATURE_CHARS]
+    norm = normalize(sample)
+    toks = tokens_of(norm)
+    n_tok = len(toks)
+    n_chars = max(len(sample), 1)
+    feats: list[str] = ["bias", f"len:{_length_bucket(n_tok)}"]
+    if n_tok <= SHORT_TOKENS:
+        feats.append("short")
+    if n_tok >= LONG_TOKENS:
+        feats.append("long")
+    if n_tok <= TITLE_MAX_TOKENS and not stripped.endswith((".", ":", "؟", "?", "!")):
+        feats.append("title_shape")
+
+    arabic = len(_ARABIC_LETTER_RE.findall(sample))
+    latin = len(_LATIN_LETTER_RE.findall(sample))
+    punct = len(_PUNCT_RE.findall(sample))
+    feats.append(f"ar:{_ratio_bucket(arabic / n_chars)}")
+    feats.append(f"lat:{_ratio_bucket(latin / n_chars)}")
+    feats.append(f"punct:{_ratio_bucket(min(1.0, 4 * punct / n_chars))}")
+    if _LATIN_DIGIT_RE.search(sample):
+        feats.append("digits:latin")
+    if _ARABIC_DIGIT_RE.search(sample):
+        feats.append("digits:arabic")
+    digit_tokens = sum(1 for t in toks if t.isdigit())
+    if n_tok and digit_tokens / n_tok >= 0.5:
+        feats.append("mostly_numbers")
+    if _EMOJI_RE.search(sample):
+        feats.append("emoji")
+    if _MOJIBAKE_RE.search(sample):
+        feats.append("mojibake")
+    feats.append(_end_feature(stripped))
+    if _BULLET_RE.match(stripped):
+        feats.append("bullet")
+    if _QUOTE_START_RE.match(stripped):
+        feats.append("start:quote")
+    colon = stripped.find(":")
+    if 0 < colon <= 25:
+        feats.append("colon:early")
+        if n_tok > 12:
+            feats.append("colon:early_long")
+    if ".." in stripped[:-2] if len(stripped) > 2 else False:
+        feats.append("double_dot")
+    if len(_PIPE_RE.findall(sample)) >= 2:
+        feats.append("many_separators")
+
+    # social posts
+    if _TWEET_SIGNATURE_RE.search(sample):
+        feats.append("tweet:signature")
+    if _PIC_TWITTER_RE.search(sample):
+        feats.append("tweet:link")
+    if _HANDLE_RE.search(sample):
+        feats.append("handle")
+    if _HASHTAG_RE.search(sample):
+        feats.append("hashtag")
+    if _URL_RE.search(sample):
+        feats.append("url")
+    if _FILE_NAME_RE.search(sample):
+        feats.append("file_name")
+    if _COPYRIGHT_SIGN_RE.search(sample):
+        feats.append("copyright_sign")
+    if _DEGREE_RE.search(sample) or _MONEY_RE.search(sample):
+        feats.append("ticker_shape")
+
+    # cue lexicons, matched token-wise in one pass
+    index = _phrase_index().by_first
+    covered = 0
+    seen: set[str] = set()
+    for i, tok in enumerate(toks):
+        if CUE_HEAD_TOKENS <= i < n_tok - CUE_TAIL_TOKENS:
+            continue  # the middle of a paragraph says nothing about furniture
+        candidates = index.get(tok)
+        if not candidates:
+            continue
+        for phrase, name in candidates:
+            if tuple(toks[i : i + len(phrase)]) == phrase:
+                if name not in seen:
+                    seen.add(name)
+                    feats.append(f"cue:{name}")
+                if i == 0:
+                    feats.append(f"cue:{name}@start")
+                    covered = max(covered, len(phrase))
+    if covered and n_tok and covered / n_tok >= 0.5:
+        feats.append("cue@whole")
+
+    # dates, times, weekdays
+    token_lex = _token_lexicon_map()
+    date_tokens = 0
+    for i, tok in enumerate(toks[:DATE_HEAD_TOKENS]):
+        names = token_lex.get(tok)
+        if names is None:
+            if tok.isdigit():
+                date_tokens += 1
+            continue
+        for name in names:
+            if name in _DIALECT_MONTHS:
+                near_number = (i > 0 and toks[i - 1].isdigit()) or (
+                    i + 1 < n_tok and toks[i + 1].isdigit()
+                ) or (i + 2 < n_tok and toks[i + 2].isdigit())
+                if near_number:
+                    feats.append(f"date:{name}")
+                    date_tokens += 1
+            else:
+                feats.append(f"date:{name}")
+                date_tokens += 1
+    if _YEAR_RE.search(norm):
+        feats.append("date:year")
+    if _TIME_RE.search(norm):
+        feats.append("date:time")
+    if _HIJRI_MARK_RE.search(norm) or _HIJRI_YEAR_RE.search(norm) and "date:hijri_months" in feats:
+        feats.append("date:hijri")
+    if _NUMERIC_DATE_RE.search(norm):
+        feats.append("date:numeric")
+    if _AM_PM_RE.search(norm):
+        feats.append("date:ampm")
+    if _ENGLISH_ORDINAL_RE.search(norm):
+        feats.append("date:ordinal")
+    if _GMT_RE.search(norm):
+        feats.append("date:gmt")
+    if n_tok and date_tokens / n_tok >= 0.4:
+        feats.append("date:dense")
+
+    # byline shapes
+    if n_tok <= 10:
+        if _BYLINE_AGENCY_RE.match(stripped):
+            feats.append("byline:sep_shape")
+        if _PAREN_PLACE_RE.search(stripped):
+            feats.append("byline:paren_place")
+        if stripped.endswith(("-", "–", "—", ":")):
+            feats.append("byline:open_end")
+    # first word: verbs and particles that open paragraphs ("وقال", "أكد") vs labels
+    if toks:
+        first = toks[0]
+        feats.append(f"w0:{first}" if len(first) > 1 and not first.isdigit() else "w0:#")
+        if first.startswith("و") and len(first) > 3:
+            feats.append("w0:waw")
+    key = " ".join(toks)
+    is_read_also = "cue:read_also@start" in feats and n_tok <= SHORT_TOKENS
+    return LineView(
+        own=tuple(dict.fromkeys(feats)),
+        n_tokens=n_tok,
+        normalized_key=key,
+        words=_content_words(toks),
+        is_read_also=is_read_also,
+        is_long=n_tok >= LONG_TOKENS,
+    )
+
+
+# Own features not copied to neighbours: lexical identity is too specific at a distance.
+_NOT_SHARED_PREFIXES = ("w0:", "bias")
+
+
+def _shared(view: LineView) -> tuple[str, ...]:
+    return tuple(f for f in view.own if not f.startswith(_NOT_SHARED_PREFIXES))
+
+
+def is_shared(feature: str) -> bool:
+    """Whether an own feature is also given to the neighbouring lines."""
+    return not feature.startswith(_NOT_SHARED_PREFIXES)
+
+
+NEIGHBOUR_PREFIXES = {off: f"{off:+d}:" for off in NEIGHBOUR_OFFSETS}
+_EDGE_FEATURES = {off: f"{off:+d}:__edge__" for off in NEIGHBOUR_OFFSETS}
+_POS_FEATURES = [f"pos:{k}" for k in range(5)] + ["pos:5+"]
+_POS_END_FEATURES = [f"pos_end:{k}" for k in range(3)] + ["pos_end:3+"]
+_RELPOS_FEATURES = [f"relpos:{k}" for k in range(5)]
+_LONG_BEFORE_FEATURES = [f"ctx:long_before:{k}" for k in range(4)]
+_SINCE_READ_ALSO_FEATURES = ["ctx:since_read_also:0", "ctx:since_read_also:1", "ctx:since_read_also:2", "ctx:since_read_also:3+"]
+_DISTANCE_NAMES = ("1", "2", "3", "4-6", "7+")
+_NEXT_LONG_FEATURES = [f"ctx:next_long:{d}" for d in _DISTANCE_NAMES] + ["ctx:next_long:none"]
+_PREV_LONG_FEATURES = [f"ctx:prev_long:{d}" for d in _DISTANCE_NAMES] + ["ctx:prev_long:none"]
+
+
+def _distance_slot(distance: int) -> int:
+    """Bucket of a distance in lines (1, 2, 3, 4-6, 7+)."""
+    if distance <= 3:
+        return distance - 1
+    return 3 if distance <= 6 else 4
+
+
+CACHED_LINE_CHARS = 300  # short lines (furniture, titles) repeat across a dump: cache them
+_LINE_CACHE_SIZE = 50_000
+
+
+@lru_cache(maxsize=_LINE_CACHE_SIZE)
+def _cached_view(text: str) -> LineView:
+    return line_view(text)
+
+
+def line_view_cached(text: str) -> LineView:
+    """:func:`line_view`, memoised for short lines (bounded cache: memory stays flat)."""
+    return _cached_view(text) if len(text) <= CACHED_LINE_CHARS else line_view(text)
+
+
+def _cohesion_bucket(words: frozenset[str], other: set[str]) -> str:
+    if not words:
+        return "none"
+    overlap = len(words & other) / len(words)
+    return _bucket(overlap, (0.0, 0.15, 0.35), ("0", "low", "mid", "high"))
+
+
+def is_blank(text: str) -> bool:
+    """A line that is empty or white space only (the ``blank`` role)."""
+    return not text.strip()
+
+
+@dataclass(slots=True)
+class PageParts:
+    """A page's non-blank lines as the tagger sees them.
+
+    ``views[k].own`` are line k's own features; ``context[k]`` its page-context
+    features (position, blanks, read-also, repeats, cohesion, page edges). The
+    neighbour features of the full set are the neighbours' own features with an
+    offset prefix, so the tagger can score them from ``views`` without building the
+    strings (see :func:`page_features` for the strings themselves).
+    """
+
+    positions: list[int]
+    views: list[LineView]
+    context: list[list[str]]
+
+
+def page_parts(texts: Sequence[str]) -> PageParts:
+    """Own and context features of every non-blank line of a page (pure)."""
+    positions = [i for i, t in enumerate(texts) if not is_blank(t)]
+    views = [line_view_cached(texts[i]) for i in positions]
+    n = len(views)
+    n_lines = len(texts)
+    page_has_blanks = n < n_lines
+    context: list[list[str]] = []
+    seen_long = 0
+    read_also_at = -1
+    seen_keys: dict[str, int] = {}
+    key_counts: dict[str, int] = {}
+    for v in views:
+        if v.normalized_key:
+            key_counts[v.normalized_key] = key_counts.get(v.normalized_key, 0) + 1
+    long_at = [k for k, v in enumerate(views) if v.is_long]
+    next_long = [-1] * n  # index of the first long line after k (-1: none)
+    following = -1
+    for k in range(n - 1, -1, -1):
+        next_long[k] = following
+        if views[k].is_long:
+            following = k
+    previous_long = -1
+    for k, (pos, view) in enumerate(zip(positions, views)):
+        feats = [
+            _POS_FEATURES[min(k, 5)],
+            _POS_END_FEATURES[min(n - 1 - k, 3)],
+            _RELPOS_FEATURES[min(4, (5 * k) // max(n, 1))],
+            _LONG_BEFORE_FEATURES[min(seen_long, 3)],
+        ]
+        if page_has_blanks:
+            feats.append("page:has_blanks")
+            feats.append("blank_before:1" if pos > 0 and is_blank(texts[pos - 1]) else "blank_before:0")
+            feats.append("blank_after:1" if pos + 1 < n_lines and is_blank(texts[pos + 1]) else "blank_after:0")
+        if read_also_at >= 0:
+            feats.append("ctx:after_read_also")
+            feats.append(_SINCE_READ_ALSO_FEATURES[min(k - read_also_at, 3)])
+        # repeated titles
+        key = view.normalized_key
+        if key and key_counts.get(key, 0) > 1:
+            feats.append("dup:earlier" if key in seen_keys else "dup:later")
+            if key in seen_keys and k - seen_keys[key] <= 3:
+                feats.append("dup:near")
+        # lexical cohesion with the lines around
+        if view.words:
+            before: set[str] = set()
+            for j in range(max(0, k - COHESION_WINDOW), k):
+                before |= views[j].words
+            after: set[str] = set()
+            for j in range(k + 1, min(n, k + 1 + COHESION_WINDOW)):
+                after |= views[j].words
+            feats.append("coh_prev:" + _cohesion_bucket(view.words, before))
+            feats.append("coh_next:" + _cohesion_bucket(view.words, after))
+        else:
+            feats.append("coh_prev:none")
+            feats.append("coh_next:none")
+        # where the paragraphs are: headlines stand just before them, menus far before
+        ahead = next_long[k]
+        feats.append(_NEXT_LONG_FEATURES[_distance_slot(ahead - k) if ahead >= 0 else -1])
+        feats.append(_PREV_LONG_FEATURES[_distance_slot(k - previous_long) if previous_long >= 0 else -1])
+        if view.words and ahead >= 0:
+            body_words: set[str] = set()
+            for j in long_at:
+                if j > k:
+                    body_words |= views[j].words
+                    if len(body_words) > 0 and j > ahead:
+                        break
+            feats.append("coh_body_next:" + _cohesion_bucket(view.words, body_words))
+        # page edges, where a neighbour is missing
+        for off in NEIGHBOUR_OFFSETS:
+            if not 0 <= k + off < n:
+                feats.append(_EDGE_FEATURES[off])
+        context.append(feats)
+        if view.is_long:
+            seen_long += 1
+            previous_long = k
+        if view.is_read_also:
+            read_also_at = k
+        if key and key not in seen_keys:
+            seen_keys[key] = k
+    return PageParts(positions, views, context)
+
+
+def page_features(texts: Sequence[str]) -> list[list[str]]:
+    """Features of every non-blank line of a page, in order, with their context.
+
+    ``texts`` are all the page's lines (blank ones included); the result has one
+    feature list per non-blank line: own, context, and the own features of the
+    lines at offsets ±1 and ±2 prefixed ``-2:``..``+2:``. Pure: the same lines give
+    the same features.
+    """
+    return features_from_parts(page_parts(texts))
+
+
+def features_from_parts(parts: PageParts) -> list[list[str]]:
+    """The full feature strings of :class:`PageParts` (what training sees)."""
+    shared = [_shared(v) for v in parts.views]
+    n = len(parts.views)
+    out: list[list[str]] = []
+    for k, view in enumerate(parts.views):
+        feats = list(view.own) + parts.context[k]
+        for off in NEIGHBOUR_OFFSETS:
+            j = k + off
+            if 0 <= j < n:
+                prefix = NEIGHBOUR_PREFIXES[off]
+                feats.extend(prefix + f for f in shared[j])
+        out.append(feats)
+    return out

@@ -1,0 +1,143 @@
+"""Features: normalisation, cue lexicons, date/tweet/byline shapes, context, purity."""
+
+from __future__ import annotations
+
+import pytest
+
+from segmenter import lexicons
+from segmenter.features import line_view, normalize, page_features, tokens_of
+from segmenter.types import SegmenterError
+
+
+def own(text: str) -> set[str]:
+    return set(line_view(text).own)
+
+
+@pytest.mark.parametrize(
+    ("raw", "normalized"),
+    [
+        ("إقرأ أيضاً", "اقرا ايضا"),
+        ("العـــراق", "العراق"),
+        ("كلمات دلالية: تنظیم الحکومة", "كلمات دلاليه: تنظيم الحكومه"),
+        ("٢٠٢٤", "2024"),
+        ("a\u00a0b\u200fc", "a bc"),
+        ("مؤتمر رئيس مستشفى", "موتمر رييس مستشفي"),
+        ("READ", "read"),
+    ],
+)
+def test_normalize(raw: str, normalized: str) -> None:
+    assert normalize(raw) == normalized
+
+
+@pytest.mark.parametrize(
+    ("text", "feature"),
+    [
+        ("المصدر: وكالة بغداد اليوم", "cue:source@start"),
+        ("المصدر : وكالات", "cue:source@start"),
+        ("كلمات دلالية: بین العراق", "cue:tags@start"),
+        ("الوسوم: العراق، سوريا", "cue:tags@start"),
+        ("إقرأ أيضاً:", "cue:read_also@start"),
+        ("اقرأ ايضا", "cue:read_also@start"),
+        ("مقالات مشابهة", "cue:related_header@start"),
+        ("الأكثر قراءة", "cue:related_header@start"),
+        ("تابع أحدث الأخبار عبر تطبيق", "cue:promo@start"),
+        ("انضم لقناتنا على تيليجرام", "cue:promo@start"),
+        ("جميع الحقوق محفوظة © 2024", "cue:copyright@start"),
+        ("جميع الحقوق محفوظة © 2024", "copyright_sign"),
+        ("الرئيسية | أخبار | رياضة | اقتصاد", "many_separators"),
+        ("تاريخ النشر: 11th, July 2024 GMT", "date:months_english"),
+        ("تاريخ النشر: 11th, July 2024 GMT", "date:ordinal"),
+        ("تاريخ النشر: 11th, July 2024 GMT", "date:gmt"),
+        ("تاريخ النشر: 11th, July 2024 GMT", "cue:dateline_prefix@start"),
+        ("الجمعة 26 كانون الثاني 2024", "date:months_levantine"),
+        ("11 يوليوز 2024 - 2:08 م", "date:months_maghrebi"),
+        ("11 يوليوز 2024 - 2:08 م", "date:time"),
+        ("5 جانفي 2024", "date:months_maghrebi"),
+        ("3 مارس ٢٠٢٤", "date:months_egyptian"),
+        ("3 مارس ٢٠٢٤", "digits:arabic"),
+        ("15 رمضان 1445 هـ", "date:hijri"),
+        ("— Rojnews بالعربية (@rojnewsarabi) September 30, 2024", "tweet:signature"),
+        ("التفاصيل https://t.co/YVtNkEXSil pic.twitter.com/iomVGnjvyp", "tweet:link"),
+        ("????قصف صاروخي يستهدف قاعدة", "mojibake"),
+        ("◀️فيديو متداول", "emoji"),
+        ("  • الحكيم يثمّن قرار الحكومة", "bullet"),
+        ("بغداد اليوم - بغداد", "byline:sep_shape"),
+        ("دمشق-سانا", "cue:agencies"),
+        ("كتب : محمد علي", "cue:byline_prefix@start"),
+        ("عكاظ (جدة)", "byline:paren_place"),
+    ],
+)
+def test_cues_and_shapes(text: str, feature: str) -> None:
+    assert feature in own(text)
+
+
+def test_month_names_need_a_number_nearby() -> None:
+    assert "date:months_egyptian" not in own("مارس الرجل الرياضة طويلا")
+    assert "date:months_egyptian" in own("في 3 مارس الماضي")
+
+
+def test_body_line_has_no_furniture_cues_in_the_middle() -> None:
+    body = (
+        "قالت الحكومة البريطانية الإثنين إن عددا كبيرا من البلدان أعرب عن استعداده لإرسال قوات "
+        "لضمان وقف محتمل لإطلاق النار في أوكرانيا وفق المصدر الذي تحدث لوكالة الأنباء في العاصمة "
+        "لندن مساء اليوم بعد اجتماع طويل."
+    )
+    feats = own(body)
+    assert "long" in feats and "end:period" in feats
+    assert not any(f.startswith("cue:source") for f in feats)
+
+
+def test_page_features_one_list_per_non_blank_line_with_context() -> None:
+    lines = ["عنوان الخبر", "", "نص طويل " * 12 + ".", "إقرأ أيضاً:", "عنوان آخر", "نص " * 20 + "."]
+    feats = page_features(lines)
+    assert len(feats) == 5
+    assert "blank_after:1" in feats[0]
+    assert "-1:__edge__" in feats[0] and "+1:long" in feats[0]
+    assert "ctx:after_read_also" in feats[3]
+    assert "ctx:since_read_also:1" in feats[3]
+    assert "ctx:long_before:1" in feats[3]
+
+
+def test_repeated_titles_are_marked() -> None:
+    feats = page_features(["عنوان مكرر هنا", "عنوان مكرر هنا", "نص " * 20 + "."])
+    assert "dup:later" in feats[0]
+    assert "dup:earlier" in feats[1] and "dup:near" in feats[1]
+
+
+def test_page_features_is_pure() -> None:
+    lines = ["المصدر: رويترز", "نص " * 30 + ".", ""]
+    assert page_features(lines) == page_features(list(lines))
+
+
+def test_empty_page_has_no_features() -> None:
+    assert page_features([""]) == []
+
+
+def test_tokens_drop_punctuation() -> None:
+    assert tokens_of(normalize("«الشرق الأوسط»: خبر!")) == ["الشرق", "الاوسط", "خبر"]
+
+
+def test_lexicons_load_by_name_and_unknown_names_list_the_known_ones() -> None:
+    assert "المصدر" in lexicons.load("source")
+    with pytest.raises(SegmenterError, match="known lexicons: .*source"):
+        lexicons.load("no_such_list")
+
+
+def test_every_lexicon_phrase_matches_itself() -> None:
+    """A phrase a normalisation change would make unmatchable is a silent bug."""
+    from segmenter.features import PHRASE_LEXICONS
+
+    for name in PHRASE_LEXICONS:
+        for phrase in lexicons.load(name):
+            feats = own(phrase)
+            assert f"cue:{name}@start" in feats, (name, phrase)
+
+
+def test_huge_lines_are_described_by_a_bounded_prefix() -> None:
+    """Regex work is bounded: a 1 MB line costs what a MAX_FEATURE_CHARS line costs."""
+    from segmenter.features import MAX_FEATURE_CHARS
+
+    for unit in ("!", "😀", "كلمة "):
+        huge = unit * (1_000_000 // len(unit))
+        bounded = unit * (2 * MAX_FEATURE_CHARS // len(unit))
+        assert line_view(huge).own == line_view(bounded).own
