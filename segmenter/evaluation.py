@@ -1,0 +1,254 @@
+"""Compare predicted pages with gold annotations: the only source of accuracy figures.
+
+Metrics, all computed from ``(role, article, text)`` lines of gold and prediction
+for the same page text:
+
+* per-role precision/recall/F1 over lines, and their macro average (over the roles
+  that occur in gold or prediction, ``blank`` excluded: it is decided by white space,
+  not by the model, and would inflate the average);
+* boundary precision/recall/F1: a boundary is a content line (headline, dateline,
+  body, tweet) whose article index differs from the previous content line's, as
+  ANNOTATION.md scores them; a boundary must be on the same line to count;
+* Pk and WindowDiff over the non-blank lines' article indexes (lower is better),
+  with the window half the mean gold segment length (Beeferman et al.; Pevzner & Hearst);
+* primary-body tokens: whitespace tokens of ``body`` lines in article 0, compared as
+  multisets (micro-averaged over pages);
+* the share of pages whose number of articles is right, and the share whose primary
+  body is reproduced exactly ("clean primary").
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from segmenter.types import CONTENT_ROLES, Role
+
+SCORED_ROLES: tuple[Role, ...] = tuple(r for r in Role if r is not Role.BLANK)
+
+LabelledLine = tuple[Role, int, str]
+
+
+@dataclass(slots=True)
+class Counts:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    def add(self, other: Counts) -> None:
+        self.tp += other.tp
+        self.fp += other.fp
+        self.fn += other.fn
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    def to_dict(self) -> dict[str, float]:
+        return {"precision": self.precision, "recall": self.recall, "f1": self.f1, "support": self.tp + self.fn}
+
+
+def _boundaries(lines: Sequence[LabelledLine]) -> set[int]:
+    out = set()
+    previous: int | None = None
+    for i, (role, article, _) in enumerate(lines):
+        if role in CONTENT_ROLES:
+            if previous is not None and article != previous:
+                out.add(i)
+            previous = article
+    return out
+
+
+def _segmentation_errors(gold: Sequence[int], pred: Sequence[int], k: int) -> tuple[int, int, int]:
+    """(Pk misses, WindowDiff misses, windows) for index sequences of equal length."""
+    pk = wd = windows = 0
+    for i in range(len(gold) - k):
+        windows += 1
+        same_gold = gold[i] == gold[i + k]
+        same_pred = pred[i] == pred[i + k]
+        if same_gold != same_pred:
+            pk += 1
+        gold_b = sum(gold[j] != gold[j + 1] for j in range(i, i + k))
+        pred_b = sum(pred[j] != pred[j + 1] for j in range(i, i + k))
+        if gold_b != pred_b:
+            wd += 1
+    return pk, wd, windows
+
+
+def _article_count(lines: Sequence[LabelledLine]) -> int:
+    return len({article for role, article, _ in lines if role in CONTENT_ROLES})
+
+
+def _primary_body_tokens(lines: Sequence[LabelledLine]) -> Counter[str]:
+    tokens: Counter[str] = Counter()
+    for role, article, text in lines:
+        if role is Role.BODY and article == 0:
+            tokens.update(text.split())
+    return tokens
+
+
+@dataclass(slots=True)
+class PageScore:
+    """Scores of one page, for reports and for listing pages worst first."""
+
+    id: str
+    line_accuracy: float
+    boundary: Counts
+    body: Counts
+    article_count_right: bool
+    clean_primary: bool
+    errors: list[int] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Report:
+    """Aggregated metrics over a set of pages."""
+
+    pages: int = 0
+    lines: int = 0
+    roles: dict[Role, Counts] = field(default_factory=lambda: {r: Counts() for r in SCORED_ROLES})
+    boundary: Counts = field(default_factory=Counts)
+    body: Counts = field(default_factory=Counts)
+    pk_misses: int = 0
+    wd_misses: int = 0
+    windows: int = 0
+    count_right: int = 0
+    clean_primary: int = 0
+    page_scores: list[PageScore] = field(default_factory=list)
+
+    @property
+    def role_macro_f1(self) -> float:
+        present = [c for c in self.roles.values() if c.tp + c.fn + c.fp > 0]
+        return sum(c.f1 for c in present) / len(present) if present else 1.0
+
+    @property
+    def pk(self) -> float:
+        return self.pk_misses / self.windows if self.windows else 0.0
+
+    @property
+    def window_diff(self) -> float:
+        return self.wd_misses / self.windows if self.windows else 0.0
+
+    @property
+    def article_count_accuracy(self) -> float:
+        return self.count_right / self.pages if self.pages else 1.0
+
+    @property
+    def clean_primary_share(self) -> float:
+        return self.clean_primary / self.pages if self.pages else 1.0
+
+    def summary(self) -> dict[str, float]:
+        """The headline figures, as the README table shows them."""
+        return {
+            "pages": self.pages,
+            "role_macro_f1": self.role_macro_f1,
+            "boundary_precision": self.boundary.precision,
+            "boundary_recall": self.boundary.recall,
+            "boundary_f1": self.boundary.f1,
+            "pk": self.pk,
+            "window_diff": self.window_diff,
+            "primary_body_precision": self.body.precision,
+            "primary_body_recall": self.body.recall,
+            "primary_body_f1": self.body.f1,
+            "article_count_accuracy": self.article_count_accuracy,
+            "clean_primary_share": self.clean_primary_share,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = dict(self.summary())
+        out["roles"] = {str(r): c.to_dict() for r, c in self.roles.items()}
+        return out
+
+
+def score_page(report: Report, page_id: str, gold: Sequence[LabelledLine], pred: Sequence[LabelledLine]) -> PageScore:
+    """Add one page to ``report`` and return its own scores."""
+    if len(gold) != len(pred):
+        raise ValueError(f"page {page_id}: gold has {len(gold)} lines, prediction {len(pred)}")
+    errors = []
+    for i, ((g_role, _, g_text), (p_role, _, p_text)) in enumerate(zip(gold, pred)):
+        if g_text != p_text:
+            raise ValueError(f"page {page_id}, line {i}: gold and prediction texts differ")
+        if g_role is Role.BLANK and p_role is Role.BLANK:
+            continue
+        if g_role == p_role:
+            report.roles[g_role].tp += 1
+        else:
+            errors.append(i)
+            if g_role is not Role.BLANK:
+                report.roles[g_role].fn += 1
+            if p_role is not Role.BLANK:
+                report.roles[p_role].fp += 1
+    gb, pb = _boundaries(gold), _boundaries(pred)
+    boundary = Counts(len(gb & pb), len(pb - gb), len(gb - pb))
+    report.boundary.add(boundary)
+    non_blank = [i for i, (role, _, _) in enumerate(gold) if role is not Role.BLANK]
+    g_idx = [gold[i][1] for i in non_blank]
+    p_idx = [pred[i][1] for i in non_blank]
+    n_segments = len(set(g_idx)) or 1
+    k = max(2, round(len(g_idx) / n_segments / 2))
+    pk, wd, windows = _segmentation_errors(g_idx, p_idx, k)
+    report.pk_misses += pk
+    report.wd_misses += wd
+    report.windows += windows
+    g_tok, p_tok = _primary_body_tokens(gold), _primary_body_tokens(pred)
+    overlap = sum((g_tok & p_tok).values())
+    body = Counts(overlap, sum(p_tok.values()) - overlap, sum(g_tok.values()) - overlap)
+    report.body.add(body)
+    count_right = _article_count(gold) == _article_count(pred)
+    clean = g_tok == p_tok
+    report.pages += 1
+    report.lines += len(gold)
+    report.count_right += count_right
+    report.clean_primary += clean
+    n_scored = sum(1 for g, p in zip(gold, pred) if not (g[0] is Role.BLANK and p[0] is Role.BLANK)) or 1
+    score = PageScore(page_id, 1 - len(errors) / n_scored, boundary, body, count_right, clean, errors)
+    report.page_scores.append(score)
+    return score
+
+
+def evaluate(pairs: Iterable[tuple[str, Sequence[LabelledLine], Sequence[LabelledLine]]]) -> Report:
+    """A report over ``(page_id, gold_lines, predicted_lines)`` triples."""
+    report = Report()
+    for page_id, gold, pred in pairs:
+        score_page(report, page_id, gold, pred)
+    return report
+
+
+def format_table(reports: dict[str, Report]) -> str:
+    """A Markdown table of the headline figures, one column per system."""
+    names = list(reports)
+    rows = [
+        ("pages", "pages", "{:.0f}"),
+        ("role macro-F1", "role_macro_f1", "{:.3f}"),
+        ("boundary P", "boundary_precision", "{:.3f}"),
+        ("boundary R", "boundary_recall", "{:.3f}"),
+        ("boundary F1", "boundary_f1", "{:.3f}"),
+        ("Pk (lower is better)", "pk", "{:.3f}"),
+        ("WindowDiff (lower is better)", "window_diff", "{:.3f}"),
+        ("primary-body P", "primary_body_precision", "{:.3f}"),
+        ("primary-body R", "primary_body_recall", "{:.3f}"),
+        ("primary-body F1", "primary_body_f1", "{:.3f}"),
+        ("article count right", "article_count_accuracy", "{:.3f}"),
+        ("clean primary", "clean_primary_share", "{:.3f}"),
+    ]
+    summaries = {n: reports[n].summary() for n in names}
+    out = ["| metric | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
+    for label, key, fmt in rows:
+        out.append(f"| {label} | " + " | ".join(fmt.format(summaries[n][key]) for n in names) + " |")
+    role_rows = ["", "| role F1 | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
+    for role in SCORED_ROLES:
+        role_rows.append(
+            f"| {role} | " + " | ".join(f"{reports[n].roles[role].f1:.3f}" for n in names) + " |"
+        )
+    return "\n".join(out + role_rows)

@@ -1,0 +1,190 @@
+"""The pipeline, top to bottom: read lines, compute features, tag, assemble, enrich.
+
+:class:`Segmenter` joins the stages; the module-level :func:`segment` uses a default
+one built on first use. The model is loaded lazily, once per process, so importing
+the library (or starting a worker) costs nothing until a page is segmented.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from segmenter.assembly import assemble, build_lines
+from segmenter.features import is_blank, page_parts
+from segmenter.reading import sanitize, split_lines
+from segmenter.tagging import CrfModel, articles_from_labels, label_role
+from segmenter.types import Page, Role, SegmenterError
+
+MODEL_NAME = "segmenter.crfsuite"
+METADATA_NAME = "segmenter.json"
+_CHUNK_SIZE = 32  # pages per task sent to a worker process
+_MAX_IN_FLIGHT_PER_JOB = 4  # chunks queued per worker: bounds memory on huge inputs
+
+
+def default_model_paths() -> tuple[Path, Path]:
+    """The model shipped inside the package, and its JSON sidecar."""
+    base = Path(str(resources.files("segmenter") / "model"))
+    return base / MODEL_NAME, base / METADATA_NAME
+
+
+@dataclass(slots=True, frozen=True, kw_only=True)
+class Options:
+    """Segmentation options, validated once.
+
+    ``confidence``: compute each line's marginal probability (costs a second pass).
+    ``metadata``: parse dates, sources, bylines and posts into article fields.
+    ``reference_date``: resolves relative dates (``اليوم``, ``أمس``); without it they
+    stay unresolved.
+    """
+
+    confidence: bool = True
+    metadata: bool = True
+    reference_date: datetime.date | None = None
+
+    def __post_init__(self) -> None:
+        if self.reference_date is not None and not isinstance(self.reference_date, datetime.date):
+            raise SegmenterError(f"reference_date must be a datetime.date, got {self.reference_date!r}")
+
+
+class Segmenter:
+    """Split scraped Arabic news pages into labelled lines and articles.
+
+    >>> seg = Segmenter()
+    >>> page = seg.segment(text)
+    >>> page.primary.text, [a.headline for a in page.secondary]
+
+    The shipped model is used unless ``model_path`` (a ``.crfsuite`` file with a
+    ``.json`` sidecar of the same stem) or an already loaded ``model`` is given.
+    """
+
+    def __init__(
+        self,
+        model_path: str | Path | None = None,
+        *,
+        options: Options | None = None,
+        model: CrfModel | None = None,
+    ) -> None:
+        if model_path is None:
+            self._model_path, self._metadata_path = default_model_paths()
+        else:
+            self._model_path = Path(model_path)
+            self._metadata_path = self._model_path.with_suffix(".json")
+        self.options = options or Options()
+        self._model: CrfModel | None = model
+        if model is not None:
+            self._model_path = model.model_path
+            self._metadata_path = model.model_path.with_suffix(".json")
+
+    @property
+    def model(self) -> CrfModel:
+        """The CRF model, loaded and checked on first use."""
+        if self._model is None:
+            self._model = CrfModel.load(self._model_path, self._metadata_path)
+        return self._model
+
+    def segment(self, text: str, *, page_id: str | None = None) -> Page:
+        """Segment one page (the text of one scraped page)."""
+        raw = split_lines(sanitize(text))
+        texts = [line.text for line in raw]
+        result = self.model.tag_parts(page_parts(texts), marginals=self.options.confidence)
+        roles: list[Role] = []
+        articles: list[int] = []
+        confidence: list[float] = []
+        tagged_articles = articles_from_labels(result.labels)
+        k = 0
+        current = 0
+        for line_text in texts:
+            if is_blank(line_text):
+                roles.append(Role.BLANK)
+                articles.append(current)
+                confidence.append(1.0)
+            else:
+                roles.append(label_role(result.labels[k]))
+                current = tagged_articles[k]
+                articles.append(current)
+                confidence.append(result.confidence[k])
+                k += 1
+        page = assemble(build_lines(raw, roles, articles, confidence), page_id=page_id)
+        if self.options.metadata:
+            from segmenter import metadata as metadata_stage  # dates tables load on first use
+
+            for article in page.articles:
+                region = [page.lines[i] for i in article.line_numbers]
+                metadata_stage.enrich_article(article, region, reference=self.options.reference_date)
+        return page
+
+    def segment_many(self, texts: Iterable[str | tuple[str, str]], *, n_jobs: int = 1) -> Iterator[Page]:
+        """Segment many pages, in order, streaming; ``n_jobs > 1`` uses processes.
+
+        Items are page texts or ``(page_id, text)`` pairs (the id is set on the
+        page). At most a few chunks per worker are in flight, so an endless input
+        does not fill memory. ``n_jobs=-1`` means one process per core.
+        """
+        if n_jobs == -1:
+            n_jobs = os.cpu_count() or 1
+        if n_jobs < 1:
+            raise SegmenterError(f"n_jobs must be >= 1 or -1, got {n_jobs}")
+        if n_jobs == 1:
+            for item in texts:
+                yield self._segment_item(item)
+            return
+        with ProcessPoolExecutor(
+            max_workers=n_jobs,
+            initializer=_init_worker,
+            initargs=(str(self._model_path), self.options),
+        ) as pool:
+            pending: deque[Future[list[Page]]] = deque()
+            for chunk in _chunks(texts, _CHUNK_SIZE):
+                pending.append(pool.submit(_segment_chunk, chunk))
+                if len(pending) >= n_jobs * _MAX_IN_FLIGHT_PER_JOB:
+                    yield from pending.popleft().result()
+            while pending:
+                yield from pending.popleft().result()
+
+    def _segment_item(self, item: str | tuple[str, str]) -> Page:
+        if isinstance(item, tuple):
+            page_id, text = item
+            return self.segment(text, page_id=page_id)
+        return self.segment(item)
+
+
+def _chunks(items: Iterable[str | tuple[str, str]], size: int) -> Iterator[list[str | tuple[str, str]]]:
+    chunk: list[str | tuple[str, str]] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+_WORKER: Segmenter | None = None
+
+
+def _init_worker(model_path: str, options: Options) -> None:
+    global _WORKER
+    _WORKER = Segmenter(model_path, options=options)
+
+
+def _segment_chunk(items: list[str | tuple[str, str]]) -> list[Page]:
+    assert _WORKER is not None, "worker not initialised"
+    return [_WORKER._segment_item(item) for item in items]
+
+
+_DEFAULT: Segmenter | None = None
+
+
+def segment(text: str) -> Page:
+    """Segment one page with a default :class:`Segmenter` built on first use."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = Segmenter()
+    return _DEFAULT.segment(text)

@@ -1,0 +1,397 @@
+"""Stage 3: tag the non-blank lines of a page with a CRF, under structural constraints.
+
+The label set marks where articles start, so the CRF itself predicts boundaries:
+``B-headline`` is a headline that opens a new article, ``I-body`` a body line that
+continues the current one, and so on for the four content roles; ``related`` and
+``footer`` never open an article. Blank lines are not tagged (they are always
+``blank``). Article indexes follow from the labels: each ``B-`` after the first one
+opens the next article.
+
+Decoding is a Viterbi search over the CRF's own weights (read from the crfsuite model
+file) with two constraints that the field notes found worth several points on real
+pages: the first content line of a page opens an article (an ``I-`` label cannot come
+first), and a new article may start only once the current one has body text. The
+search runs over (label, started, has-body) states, so the constraints are exact, and
+forward-backward over the same lattice gives each line's marginal probability.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pycrfsuite
+
+from segmenter.features import FEATURE_VERSION, NEIGHBOUR_OFFSETS, NEIGHBOUR_PREFIXES, PageParts
+from segmenter.types import CONTENT_ROLES, ModelError, Role
+
+CONTENT_ORDER: tuple[Role, ...] = (Role.HEADLINE, Role.DATELINE, Role.BODY, Role.TWEET)
+LABELS: tuple[str, ...] = tuple(
+    f"{prefix}-{role}" for role in CONTENT_ORDER for prefix in ("B", "I")
+) + (str(Role.RELATED), str(Role.FOOTER))
+
+MODEL_FORMAT = 1
+NEG_INF = -1e30
+
+
+def label_role(label: str) -> Role:
+    """The role a label stands for (``B-body`` -> body)."""
+    return Role(label[2:] if label[:2] in ("B-", "I-") else label)
+
+
+def opens_article(label: str) -> bool:
+    return label.startswith("B-")
+
+
+def labels_from_gold(roles: Sequence[Role], articles: Sequence[int]) -> list[str]:
+    """Training labels for the non-blank lines of a gold page.
+
+    A content line opens an article when it is the page's first content line or its
+    index differs from the previous content line's (the ANNOTATION.md boundary rule).
+    """
+    labels: list[str] = []
+    previous: int | None = None
+    for role, article in zip(roles, articles):
+        if role is Role.BLANK:
+            raise ValueError("blank lines are not part of the tagged sequence")
+        if role in CONTENT_ROLES:
+            prefix = "B" if previous is None or article != previous else "I"
+            labels.append(f"{prefix}-{role}")
+            previous = article
+        else:
+            labels.append(str(role))
+    return labels
+
+
+def articles_from_labels(labels: Sequence[str]) -> list[int]:
+    """Article index of each tagged line: furniture before the first article is 0."""
+    index = -1
+    out = []
+    for label in labels:
+        if opens_article(label):
+            index += 1
+        out.append(max(index, 0))
+    return out
+
+
+# --- the constrained lattice ---------------------------------------------------------
+
+# Flags of a lattice state: has an article started, does the current one have body
+# text, is the current one a secondary article (index >= 1).
+_FLAGS = (
+    (False, False, False),
+    (True, False, False),
+    (True, True, False),
+    (True, False, True),
+    (True, True, True),
+)
+
+
+@dataclass(slots=True, frozen=True)
+class _Lattice:
+    """Expanded states and the allowed transitions between them."""
+
+    state_label: np.ndarray  # (S,) label index of each state
+    allowed: np.ndarray  # (S, S) bool: state i may be followed by state j
+    start_allowed: np.ndarray  # (S,) bool
+    end_allowed: np.ndarray  # (S,) bool: a page may end here
+
+
+def _next_flags(label: str, flags: tuple[bool, bool, bool]) -> tuple[bool, bool, bool] | None:
+    """Flags after ``label`` follows a state with ``flags``; None if not allowed."""
+    started, has_body, secondary = flags
+    is_body = label_role(label) is Role.BODY
+    if opens_article(label):
+        if started and not has_body:
+            return None  # a new article may start only once the current one has body
+        return True, is_body, started
+    if label.startswith("I-"):
+        if not started:
+            return None  # the first content line of a page opens an article
+        return True, has_body or is_body, secondary
+    return flags
+
+
+def _build_lattice(labels: Sequence[str]) -> _Lattice:
+    states = [(li, flags) for li in range(len(labels)) for flags in _FLAGS]
+    # keep only states some path can reach: the label must agree with its own flags
+    states = [
+        (li, flags)
+        for li, flags in states
+        if any(_next_flags(labels[li], prev) == flags for prev in _FLAGS)
+    ]
+    n = len(states)
+    allowed = np.zeros((n, n), dtype=bool)
+    for i, (_, f1) in enumerate(states):
+        for j, (lj, f2) in enumerate(states):
+            allowed[i, j] = _next_flags(labels[lj], f1) == f2
+    start_allowed = np.array([_next_flags(labels[li], _FLAGS[0]) == flags for li, flags in states], dtype=bool)
+    # a secondary article must have body by the end of the page
+    end_allowed = np.array([not flags[2] or flags[1] for _, flags in states], dtype=bool)
+    return _Lattice(np.array([li for li, _ in states]), allowed, start_allowed, end_allowed)
+
+
+# --- the model -----------------------------------------------------------------------
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@dataclass(slots=True)
+class TagResult:
+    """Labels of the tagged lines and the marginal probability of each."""
+
+    labels: list[str]
+    confidence: list[float]
+
+
+class CrfModel:
+    """A trained crfsuite model, with its JSON metadata, checked on load."""
+
+    def __init__(self, model_path: Path, metadata: dict[str, Any]) -> None:
+        self.model_path = model_path
+        self.metadata = metadata
+        tagger = pycrfsuite.Tagger()
+        try:
+            tagger.open(str(model_path))
+        except Exception as exc:  # crfsuite raises a bare ValueError/IOError
+            raise ModelError(f"cannot open CRF model {model_path}: {exc}; retrain with `segmenter train`") from exc
+        info = tagger.info()
+        model_labels = list(tagger.labels())
+        unknown_labels = sorted(set(model_labels) - set(LABELS))
+        if unknown_labels:
+            raise ModelError(
+                f"model {model_path} has labels {unknown_labels} that this code does not know "
+                f"(expected a subset of {list(LABELS)}); retrain with `segmenter train`"
+            )
+        self.labels: tuple[str, ...] = LABELS
+        # labels never seen in training cannot be predicted
+        self.label_bias = np.array([0.0 if label in model_labels else NEG_INF for label in LABELS])
+        label_id = {label: i for i, label in enumerate(self.labels)}
+        attrs: dict[str, int] = {}
+        rows: list[int] = []
+        cols: list[int] = []
+        weights: list[float] = []
+        for (attr, label), weight in info.state_features.items():
+            row = attrs.setdefault(attr, len(attrs))
+            rows.append(row)
+            cols.append(label_id[label])
+            weights.append(weight)
+        self.attribute_index = attrs
+        self.state_weights = np.zeros((len(attrs) + 1, len(self.labels)))  # last row: unknown
+        np.add.at(self.state_weights, (rows, cols), weights)
+        self._build_own_table()
+        self.transitions = np.zeros((len(self.labels), len(self.labels)))
+        for (src, dst), weight in info.transitions.items():
+            self.transitions[label_id[src], label_id[dst]] = weight
+        self._lattice = _build_lattice(self.labels)
+        lat = self._lattice
+        self._state_trans = np.where(
+            lat.allowed, self.transitions[np.ix_(lat.state_label, lat.state_label)], NEG_INF
+        )
+        tagger.close()
+
+    @classmethod
+    def load(cls, model_path: Path, metadata_path: Path) -> CrfModel:
+        """Load a model and check its sidecar: format, feature version, labels, hash."""
+        if not model_path.is_file():
+            raise ModelError(f"model file {model_path} not found; build it with `segmenter train`")
+        if not metadata_path.is_file():
+            raise ModelError(f"model metadata {metadata_path} not found; rebuild with `segmenter train`")
+        try:
+            metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ModelError(f"model metadata {metadata_path} is not valid JSON: {exc}") from exc
+        problems = []
+        if metadata.get("format") != MODEL_FORMAT:
+            problems.append(f"format {metadata.get('format')!r} (expected {MODEL_FORMAT})")
+        if metadata.get("feature_version") != FEATURE_VERSION:
+            problems.append(
+                f"feature version {metadata.get('feature_version')!r} (this code computes {FEATURE_VERSION!r})"
+            )
+        if list(metadata.get("labels", [])) != list(LABELS):
+            problems.append(f"labels {metadata.get('labels')!r}")
+        expected_hash = metadata.get("model_sha256")
+        if expected_hash != file_sha256(model_path):
+            problems.append("model file hash does not match the metadata (file changed or corrupt)")
+        if problems:
+            raise ModelError(
+                f"model {model_path} does not match this version of segmenter: "
+                + "; ".join(problems)
+                + ". Retrain with `segmenter train`."
+            )
+        return cls(model_path, metadata)
+
+    def _build_own_table(self) -> None:
+        """Weights of each own feature at offset 0 and as a neighbour's (``-1:f``, ...).
+
+        Lets :meth:`unary_from_parts` score a line's neighbour features from the
+        neighbours' own features, without building the prefixed strings.
+        """
+        slots = {prefix: slot for slot, prefix in enumerate(NEIGHBOUR_PREFIXES.values(), start=1)}
+        own_index: dict[str, int] = {}
+        entries: list[tuple[int, int, int]] = []  # (own row, slot, attribute row)
+        for attr, row in self.attribute_index.items():
+            slot = 0
+            name = attr
+            head = attr[:3]
+            if head in slots and not attr.endswith("__edge__"):
+                slot, name = slots[head], attr[3:]
+            own_row = own_index.setdefault(name, len(own_index))
+            entries.append((own_row, slot, row))
+        table = np.zeros((len(own_index) + 1, len(NEIGHBOUR_OFFSETS) + 1, len(self.labels)))
+        for own_row, slot, row in entries:
+            table[own_row, slot] = self.state_weights[row]
+        self._own_index = own_index
+        self._own_table = table
+        self._slot_offsets = [(slot, off) for slot, off in enumerate(NEIGHBOUR_OFFSETS, start=1)]
+
+    def unary_from_parts(self, parts: PageParts) -> np.ndarray:
+        """State scores of a page's lines from own and context features (fast path)."""
+        n = len(parts.views)
+        n_labels = len(self.labels)
+        if n == 0:
+            return np.zeros((0, n_labels))
+        own = _sum_rows(self._own_table, self._own_index, [v.own for v in parts.views])
+        unary = _sum_rows(self.state_weights, self.attribute_index, parts.context)
+        unary += own[:, 0]
+        for slot, off in self._slot_offsets:
+            if abs(off) >= n:
+                continue
+            if off < 0:
+                unary[-off:] += own[: n + off, slot]
+            else:
+                unary[: n - off] += own[off:, slot]
+        return unary + self.label_bias
+
+    def tag_parts(self, parts: PageParts, *, marginals: bool = True) -> TagResult:
+        """Like :meth:`tag`, from :func:`segmenter.features.page_parts`."""
+        return self._decode(self.unary_from_parts(parts), marginals=marginals)
+
+    def unary_scores(self, features: Sequence[Sequence[str]]) -> np.ndarray:
+        """State scores from full feature strings (as in training): per line, per label."""
+        return _sum_rows(self.state_weights, self.attribute_index, features) + self.label_bias
+
+    def tag(self, features: Sequence[Sequence[str]], *, marginals: bool = True) -> TagResult:
+        """Best constrained label sequence (and, optionally, each line's marginal)."""
+        return self._decode(self.unary_scores(features), marginals=marginals)
+
+    def _decode(self, label_scores: np.ndarray, *, marginals: bool) -> TagResult:
+        n = len(label_scores)
+        if n == 0:
+            return TagResult([], [])
+        unary = label_scores[:, self._lattice.state_label]  # (n, S)
+        trans = self._state_trans
+        start = np.where(self._lattice.start_allowed, unary[0], NEG_INF)
+        delta = start
+        back = np.zeros((n, len(start)), dtype=np.int64)
+        for t in range(1, n):
+            scores = delta[:, None] + trans
+            back[t] = scores.argmax(axis=0)
+            delta = scores[back[t], np.arange(len(delta))] + unary[t]
+        delta = np.where(self._lattice.end_allowed, delta, NEG_INF)
+        path = [int(delta.argmax())]
+        for t in range(n - 1, 0, -1):
+            path.append(int(back[t, path[-1]]))
+        path.reverse()
+        labels = [self.labels[self._lattice.state_label[s]] for s in path]
+        if not marginals:
+            return TagResult(labels, [1.0] * n)
+        return TagResult(labels, self._label_marginals(unary, start, path))
+
+    def _label_marginals(self, unary: np.ndarray, start: np.ndarray, path: list[int]) -> list[float]:
+        """P(label of line t = chosen label) under the constrained lattice (forward-backward)."""
+        n, s = unary.shape
+        trans = self._state_trans
+        alpha = np.empty((n, s))
+        alpha[0] = start
+        for t in range(1, n):
+            alpha[t] = _logsumexp(alpha[t - 1][:, None] + trans, axis=0) + unary[t]
+        beta = np.zeros((n, s))
+        beta[-1] = np.where(self._lattice.end_allowed, 0.0, NEG_INF)
+        for t in range(n - 2, -1, -1):
+            beta[t] = _logsumexp(trans + (unary[t + 1] + beta[t + 1])[None, :], axis=1)
+        log_z = _logsumexp(alpha[-1] + beta[-1], axis=0)
+        post = np.exp(alpha + beta - log_z)
+        state_label = self._lattice.state_label
+        out = []
+        for t, state in enumerate(path):
+            out.append(float(min(1.0, post[t][state_label == state_label[state]].sum())))
+        return out
+
+    def top_features(self, k: int = 20) -> list[tuple[str, str, float]]:
+        """The ``k`` heaviest (attribute, label, weight) triples, for ``segmenter explain``."""
+        names = {i: a for a, i in self.attribute_index.items()}
+        flat = np.abs(self.state_weights[:-1]).ravel()
+        order = np.argsort(-flat)[:k]
+        out = []
+        for idx in order:
+            row, col = divmod(int(idx), len(self.labels))
+            out.append((names[row], self.labels[col], float(self.state_weights[row, col])))
+        return out
+
+
+def _sum_rows(table: np.ndarray, index: dict[str, int], features: Sequence[Sequence[str]]) -> np.ndarray:
+    """Per line, the sum of ``table`` rows of its features (unknown ones: the zero last row)."""
+    unknown = len(index)
+    get = index.get
+    lengths = [len(x) for x in features]
+    flat = np.fromiter((get(f, unknown) for x in features for f in x), dtype=np.int64, count=sum(lengths))
+    out_shape = (len(features),) + table.shape[1:]
+    if not len(flat):
+        return np.zeros(out_shape)
+    offsets = np.minimum(np.concatenate(([0], np.cumsum(lengths)[:-1])), len(flat) - 1)
+    sums = np.add.reduceat(table[flat], offsets, axis=0)
+    empty = np.asarray(lengths) == 0
+    if empty.any():  # reduceat gives the next row for an empty group; an empty line sums to 0
+        sums[empty] = 0.0
+    return sums
+
+
+def _logsumexp(x: np.ndarray, axis: int) -> np.ndarray:
+    top = x.max(axis=axis, keepdims=True)
+    top = np.where(top <= NEG_INF / 2, 0.0, top)
+    with np.errstate(divide="ignore"):  # rows with no allowed state give -inf, as they should
+        return np.squeeze(top, axis=axis) + np.log(np.exp(x - top).sum(axis=axis))
+
+
+# --- training ------------------------------------------------------------------------
+
+DEFAULT_HYPERPARAMETERS: dict[str, Any] = {
+    "algorithm": "lbfgs",
+    "c1": 0.05,
+    "c2": 0.05,
+    "max_iterations": 200,
+    "all_possible_transitions": True,
+}
+
+
+def train_crf(
+    sequences: Iterable[tuple[list[list[str]], list[str]]],
+    model_path: Path,
+    hyperparameters: dict[str, Any] | None = None,
+) -> None:
+    """Train a crfsuite model with sklearn-crfsuite and write it to ``model_path``."""
+    import sklearn_crfsuite  # training only: keep it off the import path of tagging
+
+    params = dict(DEFAULT_HYPERPARAMETERS)
+    params.update(hyperparameters or {})
+    xs: list[list[list[str]]] = []
+    ys: list[list[str]] = []
+    for x, y in sequences:
+        if x:
+            xs.append(x)
+            ys.append(y)
+    model_path.parent.mkdir(parents=True, exist_ok=True)
+    crf = sklearn_crfsuite.CRF(model_filename=str(model_path), keep_tempfiles=True, **params)
+    crf.fit(xs, ys)

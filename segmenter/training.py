@@ -1,0 +1,210 @@
+"""Train, cross-validate and evaluate the CRF from the annotated fixtures.
+
+``segmenter train`` runs :func:`train_model`: it reads the composed training split
+(and, if asked, other annotated files), picks hyper-parameters by k-fold
+cross-validation over whole pages (scored with the same constrained decoder and
+evaluation code users run), trains the final model on all training pages, evaluates
+it on the held-out splits, and writes the crfsuite file plus its JSON sidecar
+(feature version, labels, hashes of model and training data, hyper-parameters,
+cross-validation results, metrics). Deterministic: the same fixtures and options give
+the same model.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import platform
+import random
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from segmenter.evaluation import Report, evaluate
+from segmenter.features import FEATURE_VERSION, features_from_parts, is_blank, page_parts
+from segmenter.io import GoldPage, read_gold
+from segmenter.tagging import (
+    DEFAULT_HYPERPARAMETERS,
+    LABELS,
+    MODEL_FORMAT,
+    CrfModel,
+    file_sha256,
+    labels_from_gold,
+    train_crf,
+)
+from segmenter.types import Role
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TRAIN_FILES = ("composed-train.jsonl.gz",)
+DEFAULT_EVAL_FILES = {"composed-test": "composed-test.jsonl.gz", "seeds": "seeds-gold.jsonl"}
+DEFAULT_GRID: tuple[dict[str, float], ...] = (
+    {"c1": 0.01, "c2": 0.01},
+    {"c1": 0.05, "c2": 0.05},
+    {"c1": 0.2, "c2": 0.01},
+    {"c1": 0.1, "c2": 0.1},
+)
+CV_FOLDS = 3
+CV_SEED = 7
+CUE_DROPOUT = 0.3  # share of training lines whose lexicon cues are hidden
+CUE_DROPOUT_SEED = 11
+CUE_PREFIX = "cue"
+
+
+@dataclass(slots=True)
+class TrainingConfig:
+    """What to train on and how; every field has a reproducible default."""
+
+    fixtures_dir: Path
+    output: Path
+    train_files: Sequence[str] = DEFAULT_TRAIN_FILES
+    eval_files: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_EVAL_FILES))
+    cross_validate: bool = True
+    grid: Sequence[dict[str, float]] = DEFAULT_GRID
+    folds: int = CV_FOLDS
+    cv_pages: int | None = 1200  # pages used for the search (all pages train the final model)
+    max_iterations: int = DEFAULT_HYPERPARAMETERS["max_iterations"]
+    cue_dropout: float = CUE_DROPOUT
+    jobs: int = 2
+
+
+def page_sequence(page: GoldPage, *, cue_dropout: float = 0.0) -> tuple[list[list[str]], list[str]]:
+    """CRF input for a gold page: features and labels of its non-blank lines.
+
+    With ``cue_dropout``, that share of lines loses its lexicon cues (seeded by the
+    page id, so training stays reproducible): the model must then also learn what
+    furniture looks like by shape and position, which is what carries it on sites
+    whose phrasings no lexicon lists.
+    """
+    texts = [text for _, _, text in page.lines]
+    kept = [(role, article) for (role, article, text) in page.lines if not is_blank(text)]
+    for role, _ in kept:
+        if role is Role.BLANK:
+            raise ValueError(f"page {page.id}: a non-blank line is labelled blank")
+    labels = labels_from_gold([r for r, _ in kept], [a for _, a in kept])
+    parts = page_parts(texts)
+    if cue_dropout > 0:
+        rng = random.Random(f"{CUE_DROPOUT_SEED}:{page.id}")
+        parts.views = [
+            replace(v, own=tuple(f for f in v.own if not f.startswith(CUE_PREFIX))) if rng.random() < cue_dropout else v
+            for v in parts.views
+        ]
+    return features_from_parts(parts), labels
+
+
+def predict_lines(model: CrfModel, text: str) -> list[tuple[Role, int, str]]:
+    """``(role, article, text)`` per line, from the model alone (no metadata work)."""
+    from segmenter.pipeline import Options, Segmenter  # the pipeline imports this module's peers
+
+    page = Segmenter(model=model, options=Options(confidence=False, metadata=False)).segment(text)
+    return [(line.role, line.article, line.text) for line in page.lines]
+
+
+def evaluate_model(model: CrfModel, pages: Iterable[GoldPage]) -> Report:
+    """Score a model on gold pages with the evaluation code users run."""
+    return evaluate((p.id, p.lines, predict_lines(model, p.text)) for p in pages)
+
+
+def evaluate_system(label: Callable[[str], list[tuple[Role, int, str]]], pages: Iterable[GoldPage]) -> Report:
+    """Score any labeller (e.g. the rules baseline) on gold pages."""
+    return evaluate((p.id, p.lines, label(p.text)) for p in pages)
+
+
+def _metadata_for(model_path: Path, extra: dict[str, Any]) -> dict[str, Any]:
+    meta = {
+        "format": MODEL_FORMAT,
+        "feature_version": FEATURE_VERSION,
+        "labels": list(LABELS),
+        "model_sha256": file_sha256(model_path),
+    }
+    meta.update(extra)
+    return meta
+
+
+def _fit(pages: Sequence[GoldPage], path: Path, params: dict[str, Any], cue_dropout: float) -> CrfModel:
+    train_crf((page_sequence(p, cue_dropout=cue_dropout) for p in pages), path, params)
+    return CrfModel(path, _metadata_for(path, {}))
+
+
+def _cv_task(args: tuple[list[GoldPage], list[GoldPage], dict[str, Any], float]) -> dict[str, float]:
+    train, held_out, params, cue_dropout = args
+    with tempfile.TemporaryDirectory() as tmp:
+        model = _fit(train, Path(tmp) / "cv.crfsuite", params, cue_dropout)
+        summary = evaluate_model(model, held_out).summary()
+    return {k: summary[k] for k in ("role_macro_f1", "boundary_f1", "primary_body_f1")}
+
+
+def cross_validate(pages: Sequence[GoldPage], config: TrainingConfig) -> list[dict[str, Any]]:
+    """Mean held-out scores of each grid point over ``config.folds`` page folds."""
+    rng = random.Random(CV_SEED)
+    sample = list(pages)
+    rng.shuffle(sample)
+    if config.cv_pages:
+        sample = sample[: config.cv_pages]
+    folds = [sample[i :: config.folds] for i in range(config.folds)]
+    tasks = []
+    for point in config.grid:
+        params = dict(DEFAULT_HYPERPARAMETERS, max_iterations=config.max_iterations, **point)
+        for k in range(config.folds):
+            train = [p for j, f in enumerate(folds) if j != k for p in f]
+            tasks.append((train, folds[k], params, config.cue_dropout))
+    with ProcessPoolExecutor(max_workers=config.jobs) as pool:
+        scores = list(pool.map(_cv_task, tasks))
+    results = []
+    for g, point in enumerate(config.grid):
+        fold_scores = scores[g * config.folds : (g + 1) * config.folds]
+        mean = {k: sum(s[k] for s in fold_scores) / len(fold_scores) for k in fold_scores[0]}
+        mean["objective"] = (mean["role_macro_f1"] + mean["boundary_f1"] + mean["primary_body_f1"]) / 3
+        results.append({"params": dict(point), "mean": mean})
+        log.info("cv %s: %s", point, mean)
+    return results
+
+
+def train_model(config: TrainingConfig) -> dict[str, Any]:
+    """Train (with cross-validation if asked), evaluate, write model + sidecar; return the sidecar."""
+    train_pages: list[GoldPage] = []
+    data_hashes: dict[str, str] = {}
+    for name in config.train_files:
+        path = config.fixtures_dir / name
+        train_pages.extend(read_gold(path))
+        data_hashes[name] = file_sha256(path)
+    log.info("training pages: %d", len(train_pages))
+    params = dict(DEFAULT_HYPERPARAMETERS, max_iterations=config.max_iterations)
+    cv_results: list[dict[str, Any]] = []
+    if config.cross_validate and len(config.grid) > 1:
+        cv_results = cross_validate(train_pages, config)
+        best = max(cv_results, key=lambda r: r["mean"]["objective"])
+        params.update(best["params"])
+        log.info("chosen hyper-parameters: %s", best["params"])
+    config.output.parent.mkdir(parents=True, exist_ok=True)
+    model = _fit(train_pages, config.output, params, config.cue_dropout)
+    metrics: dict[str, Any] = {}
+    for label, name in config.eval_files.items():
+        path = config.fixtures_dir / name
+        if path.exists():
+            metrics[label] = evaluate_model(model, read_gold(path)).summary()
+            data_hashes[name] = file_sha256(path)
+    import sklearn_crfsuite
+
+    sidecar = _metadata_for(
+        config.output,
+        {
+            "training_data": data_hashes,
+            "training_pages": len(train_pages),
+            "hyperparameters": params,
+            "cue_dropout": config.cue_dropout,
+            "cross_validation": {"folds": config.folds, "pages": config.cv_pages, "results": cv_results},
+            "metrics": metrics,
+            "versions": {
+                "python": platform.python_version(),
+                "sklearn_crfsuite": getattr(sklearn_crfsuite, "__version__", "unknown"),
+            },
+        },
+    )
+    config.output.with_suffix(".json").write_text(
+        json.dumps(sidecar, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+    return sidecar

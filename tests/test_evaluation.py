@@ -1,0 +1,76 @@
+"""Metrics computed by hand on tiny pages, at the edges of each definition."""
+
+from __future__ import annotations
+
+import pytest
+
+from segmenter.evaluation import Counts, evaluate, format_table, score_page
+from segmenter.evaluation import Report
+from segmenter.types import Role
+
+H, D, B, T, R, F, X = (Role.HEADLINE, Role.DATELINE, Role.BODY, Role.TWEET, Role.RELATED, Role.FOOTER, Role.BLANK)
+
+GOLD = [(H, 0, "t0"), (B, 0, "a b c"), (X, 0, ""), (F, 0, "src"), (H, 1, "t1"), (B, 1, "d e")]
+
+
+def lines(roles_articles):
+    return [(r, a, g[2]) for (r, a), g in zip(roles_articles, GOLD)]
+
+
+def test_perfect_prediction_scores_one() -> None:
+    report = evaluate([("p", GOLD, GOLD)])
+    s = report.summary()
+    assert s["role_macro_f1"] == 1.0 and s["boundary_f1"] == 1.0 and s["primary_body_f1"] == 1.0
+    assert s["pk"] == 0.0 and s["window_diff"] == 0.0
+    assert s["article_count_accuracy"] == 1.0 and s["clean_primary_share"] == 1.0
+
+
+def test_missed_boundary_and_body_swallowed_into_primary() -> None:
+    pred = lines([(H, 0), (B, 0), (X, 0), (F, 0), (H, 0), (B, 0)])
+    report = evaluate([("p", GOLD, pred)])
+    assert report.boundary.tp == 0 and report.boundary.fn == 1 and report.boundary.fp == 0
+    assert report.body.tp == 3 and report.body.fp == 2 and report.body.fn == 0
+    assert report.body.precision == pytest.approx(3 / 5)
+    assert report.count_right == 0 and report.clean_primary == 0
+    assert report.roles[H].f1 == 1.0  # roles are right, only indexes are wrong
+
+
+def test_role_errors_count_on_both_sides() -> None:
+    pred = lines([(B, 0), (B, 0), (X, 0), (F, 0), (H, 1), (B, 1)])
+    report = evaluate([("p", GOLD, pred)])
+    assert report.roles[H].fn == 1 and report.roles[B].fp == 1
+    assert report.roles[H].recall == 0.5
+    assert report.page_scores[0].errors == [0]
+
+
+def test_blank_is_not_scored_but_a_blank_mismatch_is() -> None:
+    pred = lines([(H, 0), (B, 0), (B, 0), (F, 0), (H, 1), (B, 1)])
+    report = evaluate([("p", GOLD, pred)])
+    assert Role.BLANK not in report.roles
+    assert report.roles[B].fp == 1
+
+
+def test_boundaries_only_on_content_lines() -> None:
+    """A footer carrying the next index is not a boundary; the next headline is."""
+    pred = lines([(H, 0), (B, 0), (X, 0), (F, 1), (H, 1), (B, 1)])
+    report = evaluate([("p", GOLD, pred)])
+    assert report.boundary.f1 == 1.0
+
+
+def test_length_and_text_mismatches_raise() -> None:
+    with pytest.raises(ValueError, match="lines"):
+        evaluate([("p", GOLD, GOLD[:-1])])
+    with pytest.raises(ValueError, match="texts differ"):
+        evaluate([("p", GOLD, GOLD[:-1] + [(B, 1, "other")])])
+
+
+def test_counts_edge_cases() -> None:
+    empty = Counts()
+    assert empty.precision == 1.0 and empty.recall == 1.0 and empty.f1 == 1.0
+    assert Counts(0, 1, 1).f1 == 0.0
+
+
+def test_table_has_one_column_per_system() -> None:
+    table = format_table({"a": evaluate([("p", GOLD, GOLD)]), "b": Report()})
+    assert table.splitlines()[0] == "| metric | a | b |"
+    assert "| boundary F1 | 1.000 |" in table

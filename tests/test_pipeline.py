@@ -1,0 +1,141 @@
+"""The public API end to end, with the shipped model: properties and behaviour."""
+
+from __future__ import annotations
+
+import string
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from segmenter import Page, Role, Segmenter, segment
+from segmenter.reading import sanitize
+from segmenter.types import CONTENT_ROLES
+
+ARABIC = "ابتثجحخدذرزسشصضطظعغفقكلمنهويءآأإؤئةى"
+MARKS = "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202e\u2066\u2069\ufeff\u0640\u064b\u064e\u0650\u00a0"
+messy_char = st.one_of(
+    st.sampled_from(ARABIC + MARKS + "یک٠١٢٣٤٥٦٧٨٩0123456789.,:؛،؟!-—•()«»\"'@#/ \t\r\n?"),
+    st.sampled_from(string.ascii_letters),
+    st.characters(),  # anything, lone surrogates and NUL included
+)
+messy_text = st.text(messy_char, max_size=400)
+page_like = st.lists(
+    st.one_of(
+        st.just(""),
+        st.text(st.sampled_from(ARABIC + " ،."), min_size=1, max_size=300),
+        st.sampled_from(["المصدر: رويترز", "إقرأ أيضاً:", "مقالات مشابهة", "  • عنوان", "تاريخ النشر: 1st, May 2024 GMT"]),
+        messy_text,
+    ),
+    max_size=30,
+).map("\n".join)
+
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _check_invariants(page: Page, text: str) -> None:
+    assert page.text == sanitize(text)
+    assert all(isinstance(line.role, Role) for line in page.lines)
+    articles = [line.article for line in page.lines]
+    assert not articles or articles[0] == 0
+    assert articles == sorted(articles)
+    for line in page.lines:
+        assert (line.role is Role.BLANK) == (not line.text.strip())
+        assert 0.0 <= line.confidence <= 1.0
+
+
+@SETTINGS
+@given(page_like)
+def test_lossless_and_one_role_per_line(segmenter_instance: Segmenter, text: str) -> None:
+    page = segmenter_instance.segment(text)
+    if "\r" not in text:
+        assert "\n".join(line.text for line in page.lines) == page.text
+    assert page.text == "".join(l.text + l.newline for l in page.lines)
+    _check_invariants(page, text)
+
+
+@SETTINGS
+@given(messy_text)
+def test_no_crash_on_arbitrary_unicode(segmenter_instance: Segmenter, text: str) -> None:
+    page = segmenter_instance.segment(text)
+    page.to_dict()
+    assert len(page.lines) == len(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+
+
+@SETTINGS
+@given(page_like)
+def test_deterministic(segmenter_instance: Segmenter, text: str) -> None:
+    a = segmenter_instance.segment(text).to_dict()
+    b = segmenter_instance.segment(text).to_dict()
+    assert a == b
+
+
+def test_lone_surrogates_are_replaced_not_fatal(segmenter_instance: Segmenter) -> None:
+    page = segmenter_instance.segment("عنوان\ud800\nنص")
+    assert page.lines[0].text == "عنوان\ufffd"
+    page.text.encode("utf-8")
+
+
+def test_edge_inputs(segmenter_instance: Segmenter) -> None:
+    assert [l.role for l in segmenter_instance.segment("").lines] == [Role.BLANK]
+    assert segmenter_instance.segment("").primary is None
+    long_line = "كلمة " * 50_000
+    page = segmenter_instance.segment(long_line + "\n\x00\n" + "😀" * 10_000)
+    assert len(page.lines) == 3
+
+
+def test_crlf_is_kept_and_offsets_point_into_the_input(segmenter_instance: Segmenter, seed_pages) -> None:
+    text = seed_pages[1].text.replace("\n", "\r\n")
+    page = segmenter_instance.segment(text)
+    assert page.text == text
+    for line in page.lines:
+        assert text[line.start : line.end] == line.text
+        assert "\r" not in line.text
+    plain = segmenter_instance.segment(seed_pages[1].text)
+    assert [l.role for l in page.lines] == [l.role for l in plain.lines]
+
+
+def test_seed_page_is_assembled(segmenter_instance: Segmenter, seed_pages) -> None:
+    page = segmenter_instance.segment(seed_pages[0].text)
+    assert page.primary is not None
+    assert page.primary.headline == seed_pages[0].lines[0][2]
+    assert len(page.secondary) == 1
+    gold_body = [t for r, a, t in seed_pages[0].lines if r is Role.BODY and a == 0]
+    assert page.primary.paragraphs == gold_body
+    assert page.primary.text.startswith(page.primary.headline + "\n")
+    d = page.to_dict()
+    assert d["primary"]["headline"] == page.primary.headline and len(d["lines"]) == len(page.lines)
+
+
+def test_no_body_text_is_dropped(segmenter_instance: Segmenter, seed_pages) -> None:
+    for gold in seed_pages:
+        page = segmenter_instance.segment(gold.text)
+        body_lines = [l.text.strip() for l in page.lines if l.role is Role.BODY]
+        paragraphs = [p for a in page.articles for p in a.paragraphs]
+        joined = "\n".join(paragraphs)
+        for text in body_lines:
+            assert text in joined
+
+
+def test_related_titles_without_bullets_or_headers(segmenter_instance: Segmenter, seed_pages) -> None:
+    page = segmenter_instance.segment(seed_pages[1].text)
+    assert page.related, "seed 001 has a related list"
+    assert all(not r.startswith(("•", " ")) for r in page.related)
+    assert "مقالات مشابهة" not in page.related
+
+
+def test_segment_many_preserves_order_in_parallel(segmenter_instance: Segmenter, seed_pages) -> None:
+    texts = [p.text for p in seed_pages] * 8
+    serial = [p.to_dict() for p in segmenter_instance.segment_many(texts)]
+    parallel = [p.to_dict() for p in segmenter_instance.segment_many(texts, n_jobs=2)]
+    assert serial == parallel
+    ids = [p.id for p in segmenter_instance.segment_many([("a", texts[0]), ("b", texts[1])])]
+    assert ids == ["a", "b"]
+
+
+def test_module_level_segment_uses_the_shipped_model(seed_pages) -> None:
+    page = segment(seed_pages[3].text)
+    assert page.primary is not None and page.primary.headline
+
+
+def test_content_roles_constant() -> None:
+    assert CONTENT_ROLES == {Role.HEADLINE, Role.DATELINE, Role.BODY, Role.TWEET}

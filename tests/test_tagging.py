@@ -1,0 +1,178 @@
+"""Label scheme and constrained decoding, on a real (tiny) crfsuite model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from segmenter.features import page_features
+from segmenter.io import GoldPage
+from segmenter.tagging import (
+    LABELS,
+    CrfModel,
+    articles_from_labels,
+    label_role,
+    labels_from_gold,
+    train_crf,
+)
+from segmenter.training import _metadata_for, page_sequence
+from segmenter.types import ModelError, Role
+
+H, D, B, T, R, F = Role.HEADLINE, Role.DATELINE, Role.BODY, Role.TWEET, Role.RELATED, Role.FOOTER
+
+
+def test_labels_mark_article_starts() -> None:
+    roles = [F, H, D, B, B, F, F, H, B, T, B, R]
+    arts = [0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1]
+    labels = labels_from_gold(roles, arts)
+    assert labels == [
+        "footer", "B-headline", "I-dateline", "I-body", "I-body", "footer", "footer",
+        "B-headline", "I-body", "I-tweet", "I-body", "related",
+    ]
+    assert articles_from_labels(labels) == arts
+    assert [label_role(l) for l in labels] == roles
+
+
+def test_article_without_headline_starts_at_its_first_content_line() -> None:
+    labels = labels_from_gold([D, B, B, B], [0, 0, 1, 1])
+    assert labels == ["B-dateline", "I-body", "B-body", "I-body"]
+    assert articles_from_labels(labels) == [0, 0, 1, 1]
+
+
+def test_blank_lines_are_not_tagged() -> None:
+    with pytest.raises(ValueError):
+        labels_from_gold([Role.BLANK], [0])
+
+
+def test_unknown_roles_fail_loudly() -> None:
+    with pytest.raises(ValueError):
+        Role("headlin")
+
+
+def _toy_pages() -> list[GoldPage]:
+    body = "وقال المتحدث إن الاجتماع بحث سبل التعاون بين البلدين في مجالات عدة منها الاقتصاد والأمن والطاقة."
+    page = [
+        (F, 0, "الرئيسية | أخبار | رياضة"),
+        (H, 0, "عنوان الخبر الأول عن الاجتماع"),
+        (D, 0, "بغداد - واس"),
+        (B, 0, body),
+        (B, 0, body.replace("الاجتماع", "اللقاء")),
+        (F, 0, "المصدر: وكالات"),
+        (F, 0, "إقرأ أيضاً:"),
+        (H, 1, "عنوان خبر ثان عن الطقس"),
+        (B, 1, body.replace("المتحدث", "الوزير")),
+        (R, 1, "مقالات مشابهة"),
+        (R, 1, "  • عنوان قديم"),
+    ]
+    return [GoldPage(f"toy-{i}", page) for i in range(20)]
+
+
+@pytest.fixture(scope="module")
+def toy_model(tmp_path_factory: pytest.TempPathFactory, seed_pages) -> CrfModel:
+    """A real crfsuite model trained on the toy page and the five seeds."""
+    path = tmp_path_factory.mktemp("model") / "toy.crfsuite"
+    train_crf((page_sequence(p) for p in _toy_pages() + list(seed_pages)), path, {"max_iterations": 40})
+    return CrfModel(path, _metadata_for(path, {}))
+
+
+def test_toy_model_learns_the_toy_page(toy_model: CrfModel) -> None:
+    page = _toy_pages()[0]
+    x, y = page_sequence(page)
+    assert toy_model.tag(x).labels == y
+
+
+def test_decoding_never_opens_an_article_before_body(toy_model: CrfModel) -> None:
+    """Two headline-like lines in a row: the second may not open a new article."""
+    lines = ["عنوان أول قصير", "عنوان ثان قصير", "عنوان ثالث قصير"]
+    result = toy_model.tag(page_features(lines))
+    opened = [i for i, l in enumerate(result.labels) if l.startswith("B-")]
+    assert len(opened) <= 1
+
+
+def test_first_content_label_opens_an_article(toy_model: CrfModel) -> None:
+    for lines in (["نص " * 30 + "."], ["المصدر: وكالات", "نص " * 30 + "."]):
+        labels = toy_model.tag(page_features(lines)).labels
+        content = [l for l in labels if l[:2] in ("B-", "I-")]
+        assert not content or content[0].startswith("B-")
+
+
+def test_marginals_are_probabilities(toy_model: CrfModel) -> None:
+    x, _ = page_sequence(_toy_pages()[0])
+    conf = toy_model.tag(x).confidence
+    assert all(0.0 <= c <= 1.0 for c in conf)
+    assert np.mean(conf) > 0.5
+
+
+def test_constrained_viterbi_matches_brute_force(toy_model: CrfModel) -> None:
+    """On short sequences, Viterbi finds the best path among all allowed ones."""
+    import itertools
+
+    lines = ["عنوان الخبر", "نص " * 20 + ".", "عنوان آخر", "نص " * 15 + "."]
+    feats = page_features(lines)
+    unary = toy_model.unary_scores(feats)
+    best, best_score = None, -np.inf
+    for path in itertools.product(range(len(LABELS)), repeat=len(lines)):
+        labels = [LABELS[i] for i in path]
+        if not _allowed(labels):
+            continue
+        score = sum(unary[t, i] for t, i in enumerate(path))
+        score += sum(toy_model.transitions[a, b] for a, b in zip(path, path[1:]))
+        if score > best_score:
+            best, best_score = labels, score
+    assert toy_model.tag(feats, marginals=False).labels == best
+
+
+def _allowed(labels: list[str]) -> bool:
+    started = has_body = secondary = False
+    for label in labels:
+        if label.startswith("B-"):
+            if started and not has_body:
+                return False
+            started, has_body, secondary = True, label == "B-body", started
+        elif label.startswith("I-"):
+            if not started:
+                return False
+            has_body = has_body or label == "I-body"
+    return not secondary or has_body
+
+
+def test_a_trailing_phantom_article_is_not_allowed(toy_model: CrfModel) -> None:
+    """Body, then furniture-like short lines: none may open an article without body."""
+    lines = ["نص " * 30 + ".", "يمنع نسخ المحتوى دون إذن", "نسخة للطباعة", "إغلاق النافذة"]
+    labels = toy_model.tag(page_features(lines)).labels
+    assert _allowed(labels)
+
+
+def test_loading_checks_the_sidecar(tmp_path: Path, toy_model: CrfModel) -> None:
+    import json
+    import shutil
+
+    model = tmp_path / "m.crfsuite"
+    shutil.copy(toy_model.model_path, model)
+    with pytest.raises(ModelError, match="metadata .* not found"):
+        CrfModel.load(model, tmp_path / "m.json")
+    meta = _metadata_for(model, {})
+    (tmp_path / "m.json").write_text(json.dumps(meta))
+    assert CrfModel.load(model, tmp_path / "m.json").labels == LABELS
+    (tmp_path / "m.json").write_text(json.dumps(dict(meta, feature_version="0")))
+    with pytest.raises(ModelError, match="feature version"):
+        CrfModel.load(model, tmp_path / "m.json")
+    (tmp_path / "m.json").write_text(json.dumps(meta))
+    model.write_bytes(model.read_bytes() + b"x")
+    with pytest.raises(ModelError, match="hash"):
+        CrfModel.load(model, tmp_path / "m.json")
+    with pytest.raises(ModelError, match="not found"):
+        CrfModel.load(tmp_path / "missing.crfsuite", tmp_path / "m.json")
+
+
+def test_fast_scoring_equals_scoring_the_full_feature_strings(toy_model: CrfModel, seed_pages) -> None:
+    """The tagger scores neighbour features from own features; it must equal training's view."""
+    from segmenter.features import page_parts
+
+    for page in list(seed_pages) + _toy_pages()[:1]:
+        texts = [t for _, _, t in page.lines]
+        slow = toy_model.unary_scores(page_features(texts))
+        fast = toy_model.unary_from_parts(page_parts(texts))
+        np.testing.assert_allclose(fast, slow, atol=1e-9)
