@@ -192,11 +192,13 @@ SHORT_TOKENS = 6  # "short" lines: menus, labels, markers, bylines
 TITLE_MAX_TOKENS = 25  # longer lines are rarely headlines
 LONG_TOKENS = 15  # a "long" line reads like a paragraph
 COHESION_WINDOW = 3  # non-blank lines looked at before and after for shared words
+WIDE_COHESION_WINDOW = 8  # lines a paragraph is compared with to tell a story going on
 MAX_FEATURE_CHARS = 2000  # class ratios are measured on a bounded prefix of huge lines
 NEIGHBOUR_OFFSETS = (-2, -1, 1, 2)
 CUE_HEAD_TOKENS = 12  # cue phrases are looked for in a line's first tokens ...
 CUE_TAIL_TOKENS = 6  # ... and its last ones
 DATE_HEAD_TOKENS = 30  # month and weekday names count in the opening of a line
+W0_MIN_TOKENS = 7  # lines this long get their first word as a feature
 
 _STOPWORDS = frozenset(
     normalize(w)
@@ -223,20 +225,28 @@ def _ratio_bucket(ratio: float) -> str:
     return _bucket(ratio, (0.0, 0.2, 0.5, 0.8), ("0", "low", "mid", "high", "all"))
 
 
+_PREFIXES = ("وال", "بال", "فال", "كال", "لل", "ال", "و", "ف", "ب", "ل")
+_SUFFIXES = ("هما", "ات", "ون", "ين", "ها", "هم", "ان", "ه", "ي")
+MIN_STEM = 3
+
+
+def _light_stem(tok: str) -> str:
+    """Strip one common prefix and one suffix (Arabic clitics, plurals) for matching."""
+    for prefix in _PREFIXES:
+        if tok.startswith(prefix) and len(tok) - len(prefix) >= MIN_STEM:
+            tok = tok[len(prefix) :]
+            break
+    for suffix in _SUFFIXES:
+        if tok.endswith(suffix) and len(tok) - len(suffix) >= MIN_STEM:
+            return tok[: -len(suffix)]
+    return tok
+
+
 def _content_words(tokens: list[str]) -> frozenset[str]:
-    """Normalised content words with a light prefix strip, for cohesion."""
-    words = set()
-    for tok in tokens:
-        if len(tok) < 3 or tok in _STOPWORDS or tok.isdigit():
-            continue
-        if tok.startswith("وال") and len(tok) > 5:
-            tok = tok[3:]
-        elif tok.startswith("ال") and len(tok) > 4:
-            tok = tok[2:]
-        elif tok[0] in "وفبل" and len(tok) > 4:
-            tok = tok[1:]
-        words.add(tok)
-    return frozenset(words)
+    """Light-stemmed content words of a line, for lexical cohesion."""
+    return frozenset(
+        _light_stem(tok) for tok in tokens if len(tok) >= 3 and tok not in _STOPWORDS and not tok.isdigit()
+    )
 
 
 @dataclass(slots=True, frozen=True)
@@ -408,8 +418,9 @@ def line_view(text: str) -> LineView:
             feats.append("byline:paren_place")
         if stripped.endswith(("-", "–", "—", ":")):
             feats.append("byline:open_end")
-    # first word: verbs and particles that open paragraphs ("وقال", "أكد") vs labels
-    if toks:
+    # first word of a sentence-like line: verbs and particles that open paragraphs
+    # ("وقال", "أكد"); not of short lines, whose words would only memorise furniture
+    if n_tok >= W0_MIN_TOKENS:
         first = toks[0]
         feats.append(f"w0:{first}" if len(first) > 1 and not first.isdigit() else "w0:#")
         if first.startswith("و") and len(first) > 3:
@@ -476,7 +487,7 @@ def _cohesion_bucket(words: frozenset[str], other: set[str]) -> str:
     if not words:
         return "none"
     overlap = len(words & other) / len(words)
-    return _bucket(overlap, (0.0, 0.15, 0.35), ("0", "low", "mid", "high"))
+    return _bucket(overlap, (0.0, 0.08, 0.2, 0.4), ("0", "low", "mid", "high", "top"))
 
 
 def is_blank(text: str) -> bool:
@@ -553,6 +564,13 @@ def page_parts(texts: Sequence[str]) -> PageParts:
                 after |= views[j].words
             feats.append("coh_prev:" + _cohesion_bucket(view.words, before))
             feats.append("coh_next:" + _cohesion_bucket(view.words, after))
+            if view.is_long:
+                # a paragraph against the paragraphs before it: does the story go on?
+                wide: set[str] = set()
+                for j in range(max(0, k - WIDE_COHESION_WINDOW), k):
+                    if views[j].is_long or views[j].n_tokens >= SHORT_TOKENS:
+                        wide |= views[j].words
+                feats.append("coh_story:" + _cohesion_bucket(view.words, wide))
         else:
             feats.append("coh_prev:none")
             feats.append("coh_next:none")
