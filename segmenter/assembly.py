@@ -17,8 +17,9 @@ import regex
 
 from segmenter.features import normalize, tokens_of
 from segmenter.lexicons import load as load_lexicon
+from segmenter.metadata import posts_from_lines
 from segmenter.reading import RawLine
-from segmenter.types import Article, Line, Page, Role, Tweet
+from segmenter.types import Article, Line, Page, Role
 
 _BULLET_PREFIX_RE = regex.compile(r"^\s*(?:[•●▪■◦◆◇►▶◀◄▸‣⁃∙·○□➤➢✓✔★☆\-\*–—»>]+|\d{1,2}\s*[.)\-]|[\u0660-\u0669]{1,2}\s*[.)\-])\s*")
 
@@ -51,21 +52,6 @@ def build_lines(
     ]
 
 
-def _group_tweets(lines: list[Line]) -> list[Tweet]:
-    """One post per run of tweet lines (blank lines do not break a run)."""
-    posts: list[list[Line]] = []
-    previous_was_tweet = False
-    for line in lines:
-        if line.role is Role.TWEET:
-            if not previous_was_tweet:
-                posts.append([])
-            posts[-1].append(line)
-            previous_was_tweet = True
-        elif line.role is not Role.BLANK:
-            previous_was_tweet = False
-    return [Tweet(text="\n".join(l.text.strip() for l in post), lines=[l.text for l in post]) for post in posts]
-
-
 def assemble(lines: list[Line], *, page_id: str | None = None) -> Page:
     """Group labelled lines into articles; fill related titles; keep every line."""
     by_article: dict[int, list[Line]] = {}
@@ -89,7 +75,7 @@ def assemble(lines: list[Line], *, page_id: str | None = None) -> Page:
                 article.datelines.append(text)
             elif line.role is Role.BODY:
                 article.paragraphs.append(text)
-        article.tweets = _group_tweets(region)
+        article.tweets = posts_from_lines(region)
         article.line_numbers = numbers[index]
         articles.append(article)
     related = [

@@ -1128,10 +1128,8 @@ def enrich_article(article: Article, lines: list[Line], *, reference: datetime.d
         article.place = article.place or byline.place
         article.author = article.author or byline.author
 
-    article.tweets = _tweets(lines)
 
-
-def _tweets(lines: list[Line]) -> list[Tweet]:
+def posts_from_lines(lines: list[Line]) -> list[Tweet]:
     """Posts from runs of tweet lines; blank lines inside a run do not break it."""
     runs: list[list[str]] = []
     current: list[str] = []

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from segmenter import metadata as metadata_stage
 from segmenter.assembly import assemble, build_lines
 from segmenter.features import is_blank, page_parts
 from segmenter.reading import sanitize, split_lines
@@ -113,8 +114,6 @@ class Segmenter:
                 k += 1
         page = assemble(build_lines(raw, roles, articles, confidence), page_id=page_id)
         if self.options.metadata:
-            from segmenter import metadata as metadata_stage  # dates tables load on first use
-
             for article in page.articles:
                 region = [page.lines[i] for i in article.line_numbers]
                 metadata_stage.enrich_article(article, region, reference=self.options.reference_date)

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from segmenter.assembly import assemble
 from segmenter.metadata import (
     Byline,
     GREGORIAN_MONTHS,
@@ -23,6 +24,7 @@ from segmenter.metadata import (
     parse_source_line,
     parse_tags_line,
     parse_tweet,
+    posts_from_lines,
     split_glued,
 )
 from segmenter.types import Article, Line, Role
@@ -361,19 +363,8 @@ def _seed_articles(page_id: str) -> list[tuple[Article, list[Line]]]:
     for role, index, text in record["lines"]:
         lines.append(Line(text, Role(role), index, pos, pos + len(text)))
         pos += len(text) + 1
-    out = []
-    for index in sorted({line.article for line in lines}):
-        own = [line for line in lines if line.article == index]
-        article = Article(index=index)
-        for line in own:
-            if line.role is Role.HEADLINE:
-                article.headlines.append(line.text)
-                article.headline = article.headline or line.text
-            elif line.role is Role.DATELINE:
-                article.datelines.append(line.text)
-            elif line.role is Role.BODY:
-                article.paragraphs.append(line.text)
-        out.append((article, own))
+    page = assemble(lines)
+    out = [(article, [page.lines[i] for i in article.line_numbers]) for article in page.articles]
     return out
 
 
@@ -463,7 +454,6 @@ def test_seed_004() -> None:
 def test_tweets_are_split_at_signatures() -> None:
     def line(text: str, role: Role) -> Line:
         return Line(text, role, 0, 0, len(text))
-    article = Article(index=0, paragraphs=["نص"])
     lines = [
         line("نص", Role.BODY),
         line("المنشور الأول", Role.TWEET),
@@ -474,8 +464,7 @@ def test_tweets_are_split_at_signatures() -> None:
         line("نص آخر", Role.BODY),
         line("منشور ثالث بلا توقيع", Role.TWEET),
     ]
-    enrich_article(article, lines)
-    assert [(t.text, t.handle, t.published) for t in article.tweets] == [
+    assert [(t.text, t.handle, t.published) for t in posts_from_lines(lines)] == [
         ("المنشور الأول", "a", "2024-05-01"),
         ("المنشور الثاني", "b", "2024-05-02"),
         ("منشور ثالث بلا توقيع", None, None),
