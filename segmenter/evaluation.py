@@ -59,7 +59,8 @@ class Counts:
         return {"precision": self.precision, "recall": self.recall, "f1": self.f1, "support": self.tp + self.fn}
 
 
-def _boundaries(lines: Sequence[LabelledLine]) -> set[int]:
+def boundary_lines(lines: Sequence[LabelledLine]) -> set[int]:
+    """Line numbers where an article starts after another (content lines only)."""
     out = set()
     previous: int | None = None
     for i, (role, article, _) in enumerate(lines):
@@ -189,7 +190,7 @@ def score_page(report: Report, page_id: str, gold: Sequence[LabelledLine], pred:
                 report.roles[g_role].fn += 1
             if p_role is not Role.BLANK:
                 report.roles[p_role].fp += 1
-    gb, pb = _boundaries(gold), _boundaries(pred)
+    gb, pb = boundary_lines(gold), boundary_lines(pred)
     boundary = Counts(len(gb & pb), len(pb - gb), len(gb - pb))
     report.boundary.add(boundary)
     non_blank = [i for i, (role, _, _) in enumerate(gold) if role is not Role.BLANK]

@@ -185,6 +185,7 @@ _COPYRIGHT_SIGN_RE = regex.compile(r"[©®™]")
 _QUOTE_START_RE = regex.compile(r"^\s*[\"«“”'‘]")
 _DEGREE_RE = regex.compile(r"\d\s*°|°\s*[cCمس]?")
 _MONEY_RE = regex.compile(r"[$€£¥]|\d+[.,]\d+\s*%")
+_TICKER_CHARS = frozenset("°$€£¥%")
 
 # --- thresholds (named so the docs and the code say the same) ------------------------
 
@@ -225,11 +226,13 @@ def _ratio_bucket(ratio: float) -> str:
     return _bucket(ratio, (0.0, 0.2, 0.5, 0.8), ("0", "low", "mid", "high", "all"))
 
 
+_STEM_CACHE_SIZE = 200_000  # words repeat across lines: stems are cached (bounded)
 _PREFIXES = ("وال", "بال", "فال", "كال", "لل", "ال", "و", "ف", "ب", "ل")
 _SUFFIXES = ("هما", "ات", "ون", "ين", "ها", "هم", "ان", "ه", "ي")
 MIN_STEM = 3
 
 
+@lru_cache(maxsize=_STEM_CACHE_SIZE)
 def _light_stem(tok: str) -> str:
     """Strip one common prefix and one suffix (Arabic clitics, plurals) for matching."""
     for prefix in _PREFIXES:
@@ -317,7 +320,8 @@ def line_view(text: str) -> LineView:
         feats.append("mostly_numbers")
     if _EMOJI_RE.search(sample):
         feats.append("emoji")
-    if _MOJIBAKE_RE.search(sample):
+    # cheap substring tests first: most lines hold none of these shapes
+    if ("???" in sample or "\ufffd" in sample or "Ã" in sample or "Ø" in sample or "Ù" in sample) and _MOJIBAKE_RE.search(sample):
         feats.append("mojibake")
     feats.append(_end_feature(stripped))
     if _BULLET_RE.match(stripped):
@@ -335,21 +339,23 @@ def line_view(text: str) -> LineView:
         feats.append("many_separators")
 
     # social posts
-    if _TWEET_SIGNATURE_RE.search(sample):
+    has_at = "@" in sample
+    has_dot = "." in sample
+    if has_at and "(@" in sample and _TWEET_SIGNATURE_RE.search(sample):
         feats.append("tweet:signature")
-    if _PIC_TWITTER_RE.search(sample):
+    if ("t.co" in norm or "twitter" in norm) and _PIC_TWITTER_RE.search(sample):
         feats.append("tweet:link")
-    if _HANDLE_RE.search(sample):
+    if has_at and _HANDLE_RE.search(sample):
         feats.append("handle")
-    if _HASHTAG_RE.search(sample):
+    if "#" in sample and _HASHTAG_RE.search(sample):
         feats.append("hashtag")
-    if _URL_RE.search(sample):
+    if has_dot and _URL_RE.search(sample):
         feats.append("url")
-    if _FILE_NAME_RE.search(sample):
+    if has_dot and _FILE_NAME_RE.search(sample):
         feats.append("file_name")
-    if _COPYRIGHT_SIGN_RE.search(sample):
+    if ("©" in sample or "®" in sample or "™" in sample):
         feats.append("copyright_sign")
-    if _DEGREE_RE.search(sample) or _MONEY_RE.search(sample):
+    if _TICKER_CHARS.intersection(sample) and (_DEGREE_RE.search(sample) or _MONEY_RE.search(sample)):
         feats.append("ticker_shape")
 
     # cue lexicons, matched token-wise in one pass
@@ -393,19 +399,24 @@ def line_view(text: str) -> LineView:
             else:
                 feats.append(f"date:{name}")
                 date_tokens += 1
-    if _YEAR_RE.search(norm):
-        feats.append("date:year")
-    if _TIME_RE.search(norm):
-        feats.append("date:time")
-    if _HIJRI_MARK_RE.search(norm) or _HIJRI_YEAR_RE.search(norm) and "date:hijri_months" in feats:
+    has_digit = digit_tokens > 0 or _LATIN_DIGIT_RE.search(norm) is not None
+    if has_digit:
+        if _YEAR_RE.search(norm):
+            feats.append("date:year")
+        if ":" in norm and _TIME_RE.search(norm):
+            feats.append("date:time")
+    if (has_digit or "هجري" in norm) and (
+        _HIJRI_MARK_RE.search(norm) or _HIJRI_YEAR_RE.search(norm) and "date:hijri_months" in feats
+    ):
         feats.append("date:hijri")
-    if _NUMERIC_DATE_RE.search(norm):
-        feats.append("date:numeric")
-    if _AM_PM_RE.search(norm):
-        feats.append("date:ampm")
-    if _ENGLISH_ORDINAL_RE.search(norm):
-        feats.append("date:ordinal")
-    if _GMT_RE.search(norm):
+    if has_digit:
+        if _NUMERIC_DATE_RE.search(norm):
+            feats.append("date:numeric")
+        if _AM_PM_RE.search(norm):
+            feats.append("date:ampm")
+        if _ENGLISH_ORDINAL_RE.search(norm):
+            feats.append("date:ordinal")
+    if ("gmt" in norm or "utc" in norm or "توقيت" in norm) and _GMT_RE.search(norm):
         feats.append("date:gmt")
     if n_tok and date_tokens / n_tok >= 0.4:
         feats.append("date:dense")
