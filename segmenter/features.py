@@ -226,7 +226,7 @@ def _ratio_bucket(ratio: float) -> str:
     return _bucket(ratio, (0.0, 0.2, 0.5, 0.8), ("0", "low", "mid", "high", "all"))
 
 
-_STEM_CACHE_SIZE = 200_000  # words repeat across lines: stems are cached (bounded)
+_STEM_CACHE_SIZE = 50_000  # words repeat across lines: stems are cached (bounded)
 _PREFIXES = ("وال", "بال", "فال", "كال", "لل", "ال", "و", "ف", "ب", "ل")
 _SUFFIXES = ("هما", "ات", "ون", "ين", "ها", "هم", "ان", "ه", "ي")
 MIN_STEM = 3
@@ -481,7 +481,7 @@ def _distance_slot(distance: int) -> int:
 
 
 CACHED_LINE_CHARS = 300  # short lines (furniture, titles) repeat across a dump: cache them
-_LINE_CACHE_SIZE = 50_000
+_LINE_CACHE_SIZE = 4_096  # ~3 KB an entry: a few MB per process, whatever the dump size
 
 
 @lru_cache(maxsize=_LINE_CACHE_SIZE)
@@ -582,6 +582,9 @@ def page_parts(texts: Sequence[str]) -> PageParts:
                     if views[j].is_long or views[j].n_tokens >= SHORT_TOKENS:
                         wide |= views[j].words
                 feats.append("coh_story:" + _cohesion_bucket(view.words, wide))
+                # ... and against the paragraph just before it (adjacent blocks, TextTiling)
+                if previous_long >= 0:
+                    feats.append("coh_para:" + _cohesion_bucket(view.words, set(views[previous_long].words)))
         else:
             feats.append("coh_prev:none")
             feats.append("coh_next:none")

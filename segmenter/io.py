@@ -82,6 +82,18 @@ class GoldPage:
         return [article for _, article, _ in self.lines]
 
 
+class _OwningGzipFile(gzip.GzipFile):
+    """A GzipFile that also closes the file object it was given."""
+
+    def close(self) -> None:
+        fileobj = self.fileobj
+        try:
+            super().close()
+        finally:
+            if fileobj is not None and self.mode == gzip.WRITE:
+                fileobj.close()
+
+
 def _compressed_suffix(path: Path) -> str | None:
     suffix = path.suffix.lower()
     return suffix if suffix in COMPRESSED_SUFFIXES else None
@@ -99,8 +111,8 @@ def open_output(path: Path, mode: str = "wt") -> IO[Any]:
     """Open a file for writing, compressing by its extension (UTF-8 text by default)."""
     suffix = _compressed_suffix(path)
     if suffix == ".gz":
-        # mtime=0: the same records give byte-identical files
-        raw = gzip.GzipFile(filename="", mode="wb", fileobj=open(path, "wb"), mtime=0)
+        # mtime=0 and no file name in the header: the same records give identical bytes
+        raw = _OwningGzipFile(filename="", mode="wb", fileobj=open(path, "wb"), mtime=0)
         return io.TextIOWrapper(raw, encoding="utf-8", newline="\n") if "t" in mode else raw
     if suffix:
         return COMPRESSED_SUFFIXES[suffix](path, mode, **({"encoding": "utf-8"} if "t" in mode else {}))  # type: ignore[return-value]

@@ -45,6 +45,7 @@ from segmenter.types import Article, Line, Role, Tweet
 
 MIN_YEAR = 1900
 MAX_YEAR = 2100
+MAX_SCAN_CHARS = 400  # bylines, date stamps and glued heads sit in a line's opening
 
 _DROPPED_CHARS: frozenset[str] = frozenset(
     set(araby.TASHKEEL)
@@ -717,7 +718,10 @@ def parse_byline(text: str) -> Byline | None:
     known place or agency. A sentence (``سوريا – أفاد المرصد ...``) only yields the
     known place/agency segments that open it. A leading date stamp is skipped.
     Lines with no recognisable part give None (a wrong byline is worse than none).
+    Only the first ``MAX_SCAN_CHARS`` characters are read: bylines are short, and the
+    work stays bounded on pathological lines.
     """
+    text = text[:MAX_SCAN_CHARS]
     norm, index = _normalize_with_map(text)
     start = 0
     stamp_end = _date_stamp_end(norm)
@@ -921,14 +925,14 @@ def _skip_separators(text: str, offset: int) -> int:
 
 def _glued_dateline(text: str) -> int | None:
     """Body offset of a line that opens with a date stamp (and maybe a byline) then prose."""
-    norm, index = _normalize_with_map(text)
+    norm, index = _normalize_with_map(text[:MAX_SCAN_CHARS])
     lead = len(norm) - len(norm.lstrip())
     stamp_end = _date_stamp_end(norm[lead:])
     if stamp_end is None:
         return None
     stamp_end += lead
     offset = _skip_separators(text, index[stamp_end])
-    rest = text[offset:]
+    rest = text[offset : offset + MAX_SCAN_CHARS]
     rest_norm = normalize(rest)
     # a byline standing between the stamp and the body belongs to the dateline block
     segments, _prose = _segments(rest)
@@ -972,7 +976,7 @@ def _glued_dateline(text: str) -> int | None:
 
 def _glued_subheading(text: str) -> int | None:
     """Offset of a paragraph opener stuck to a short subheading (``...العراقفي إطار``)."""
-    norm, index = _normalize_with_map(text)
+    norm, index = _normalize_with_map(text[:MAX_SCAN_CHARS])
     for match in GLUED_TOKEN_RE.finditer(norm):
         head_words = norm[: match.start()].split() + [match["head"]]
         if not MIN_SUBHEADING_WORDS <= len(head_words) <= MAX_SUBHEADING_WORDS:

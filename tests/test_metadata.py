@@ -469,3 +469,14 @@ def test_tweets_are_split_at_signatures() -> None:
         ("المنشور الثاني", "b", "2024-05-02"),
         ("منشور ثالث بلا توقيع", None, None),
     ]
+
+
+def test_metadata_reads_a_bounded_opening_of_huge_lines() -> None:
+    """A 1 MB dateline costs what its opening costs: results depend only on the prefix."""
+    from segmenter.metadata import MAX_SCAN_CHARS
+
+    for unit in ("تاريخ النشر: 11 يوليو 2024 ", "كتب: ", "!"):
+        huge = unit * (1_000_000 // len(unit))
+        prefix = huge[: 4 * MAX_SCAN_CHARS]
+        assert parse_byline(huge) == parse_byline(prefix)
+        assert split_glued(huge) == split_glued(prefix)
