@@ -5,7 +5,7 @@ model earns its keep. Rules, first match wins: blank; social-post shapes; furnit
 phrases at the line start (source, tags, read-also, promos, copyright); bullets and
 list headers as related; short lines with a date or a ``place - agency`` shape as
 datelines; short lines without final punctuation followed by a long line as
-headlines; the rest body. A headline (or, failing that, a dateline) that follows body
+headlines; other lines under eight words as furniture; the rest body. A headline (or, failing that, a dateline) that follows body
 text opens a new article.
 """
 
@@ -31,6 +31,7 @@ _BYLINE_RE = regex.compile(r"^\s*\S+(?:\s\S+)?\s*[-–—:]\s*\S+(?:\s\S+)?\s*[-
 _END_PUNCT = (".", "!", "؟", "?", ":", "،")
 SHORT_WORDS = 15
 LONG_WORDS = 20
+MIN_BODY_WORDS = 8
 
 
 def _role(text: str, next_text: str | None) -> Role:
@@ -49,6 +50,8 @@ def _role(text: str, next_text: str | None) -> Role:
     next_long = next_text is not None and len(next_text.split()) >= LONG_WORDS
     if words <= SHORT_WORDS and not stripped.endswith(_END_PUNCT) and next_long:
         return Role.HEADLINE
+    if words < MIN_BODY_WORDS:
+        return Role.FOOTER  # short leftovers: menus, labels, buttons
     return Role.BODY
 
 

@@ -58,7 +58,7 @@ def _cmd_label(args: argparse.Namespace) -> int:
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from segmenter.baseline import label_page
-    from segmenter.evaluation import format_table
+    from segmenter.evaluation import format_rows, format_table
     from segmenter.io import read_gold
     from segmenter.pipeline import Segmenter
     from segmenter.training import evaluate_model, evaluate_system
@@ -67,10 +67,19 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     reports = {}
     for path in args.gold:
         pages = list(read_gold(path))
+        if args.by_source:
+            groups: dict[str, list] = {}
+            for page in pages:
+                groups.setdefault(page.source or "unknown", []).append(page)
+            for source in sorted(groups):
+                reports[source] = evaluate_model(seg.model, groups[source])
+            continue
         reports[f"segmenter ({Path(path).name})"] = evaluate_model(seg.model, pages)
         if args.baseline:
             reports[f"rules ({Path(path).name})"] = evaluate_system(label_page, pages)
-    if args.json:
+    if args.by_source and not args.json:
+        print(format_rows(reports))
+    elif args.json:
         print(json.dumps({name: r.to_dict() for name, r in reports.items()}, ensure_ascii=False, indent=2))
     else:
         print(format_table(reports))
@@ -183,6 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("gold", nargs="+", help="ANNOTATION.md JSONL files")
     p.add_argument("--baseline", action="store_true", help="add the rules baseline to the table")
     p.add_argument("--json", action="store_true", help="print JSON instead of a Markdown table")
+    p.add_argument("--by-source", action="store_true", help="one row per record 'source' (e.g. composer template)")
     p.set_defaults(func=_cmd_evaluate)
 
     p = sub.add_parser("train", help="rebuild the model from fixtures/ (reproducible)")

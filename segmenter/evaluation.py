@@ -253,3 +253,19 @@ def format_table(reports: dict[str, Report]) -> str:
             f"| {role} | " + " | ".join(f"{reports[n].roles[role].f1:.3f}" for n in names) + " |"
         )
     return "\n".join(out + role_rows)
+
+
+def format_rows(reports: dict[str, Report]) -> str:
+    """A compact Markdown table, one row per report (e.g. per template)."""
+    out = [
+        "| group | pages | role macro-F1 | boundary P | boundary R | boundary F1 | primary-body F1 | article count right |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, report in reports.items():
+        s = report.summary()
+        out.append(
+            f"| {name} | {report.pages} | {s['role_macro_f1']:.3f} | {s['boundary_precision']:.3f} | "
+            f"{s['boundary_recall']:.3f} | {s['boundary_f1']:.3f} | {s['primary_body_f1']:.3f} | "
+            f"{s['article_count_accuracy']:.3f} |"
+        )
+    return "\n".join(out)

@@ -202,18 +202,21 @@ def train_model(config: TrainingConfig) -> dict[str, Any]:
     config.output.parent.mkdir(parents=True, exist_ok=True)
     model = _fit(train_pages, config.output, params, config.cue_dropout)
     metrics: dict[str, Any] = {}
+    eval_hashes: dict[str, str] = {}
     for label, name in config.eval_files.items():
         path = config.fixtures_dir / name
         if path.exists():
             metrics[label] = evaluate_model(model, read_gold(path)).summary()
-            data_hashes[name] = file_sha256(path)
+            eval_hashes[name] = file_sha256(path)
     import sklearn_crfsuite
 
     sidecar = _metadata_for(
         config.output,
         {
+            "training_files": sorted(data_hashes),
             "training_data": data_hashes,
             "training_pages": len(train_pages),
+            "evaluation_data": eval_hashes,
             "hyperparameters": params,
             "cue_dropout": config.cue_dropout,
             "cross_validation": {
