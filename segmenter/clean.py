@@ -58,7 +58,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from segmenter.io import DEFAULT_MAX_BYTES, InputPage, Rejected, iter_input_files, iter_pages, record_to_page
-from segmenter.pipeline import Options, Segmenter, default_model_paths
+from segmenter.pipeline import Options, Segmenter, chunked, default_model_paths
 from segmenter.types import InputError, Page, SegmenterError
 
 log = logging.getLogger("segmenter")
@@ -320,17 +320,6 @@ def _input_items(
 # --- segmentation backends -------------------------------------------------------------------
 
 
-def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    chunk: list[Any] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
 def _worker_model_path(seg: Segmenter) -> str | None:
     """The model path to send to workers: None (each loads its own shipped model) for
     the default model, else the path (which must exist on the workers too)."""
@@ -401,7 +390,7 @@ def _segment_dask(seg: Segmenter, items: Iterable[tuple[str, str]], scheduler: A
         threads = max(1, sum(client.nthreads().values()))
         window = _DASK_TASKS_PER_THREAD * threads
         model_path = _worker_model_path(seg)
-        for chunk in _chunks(items, _CHUNK_SIZE):
+        for chunk in chunked(items, _CHUNK_SIZE):
             pending.append(client.submit(_dask_segment_chunk, chunk, model_path, seg.options, pure=False))
             if len(pending) >= window:
                 yield from pending.popleft().result()

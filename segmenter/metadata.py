@@ -610,12 +610,7 @@ class Byline:
 def _load_data_list(name: str) -> tuple[str, ...]:
     """Entries of ``segmenter/metadata_data/NAME.txt``, comments dropped."""
     path = resources.files("segmenter").joinpath("metadata_data", f"{name}.txt")
-    entries = []
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        entry = raw.split("#", 1)[0].strip()
-        if entry:
-            entries.append(entry)
-    return tuple(entries)
+    return lexicons.parse_word_list(path.read_text(encoding="utf-8"))
 
 
 def _key(segment: str) -> str:

@@ -15,6 +15,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TypeVar
 
 from segmenter import metadata as metadata_stage
 from segmenter.assembly import assemble, build_lines
@@ -23,6 +24,7 @@ from segmenter.reading import sanitize, split_lines
 from segmenter.tagging import CrfModel, articles_from_labels, label_role
 from segmenter.types import Page, Role, SegmenterError
 
+T = TypeVar("T")
 MODEL_NAME = "segmenter.crfsuite"
 METADATA_NAME = "segmenter.json"
 _CHUNK_SIZE = 32  # pages per task sent to a worker process
@@ -140,7 +142,7 @@ class Segmenter:
             initargs=(str(self._model_path), self.options),
         ) as pool:
             pending: deque[Future[list[Page]]] = deque()
-            for chunk in _chunks(texts, _CHUNK_SIZE):
+            for chunk in chunked(texts, _CHUNK_SIZE):
                 pending.append(pool.submit(_segment_chunk, chunk))
                 if len(pending) >= n_jobs * _MAX_IN_FLIGHT_PER_JOB:
                     yield from pending.popleft().result()
@@ -154,8 +156,9 @@ class Segmenter:
         return self.segment(item)
 
 
-def _chunks(items: Iterable[str | tuple[str, str]], size: int) -> Iterator[list[str | tuple[str, str]]]:
-    chunk: list[str | tuple[str, str]] = []
+def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Consecutive lists of ``size`` items (the last may be shorter), lazily."""
+    chunk: list[T] = []
     for item in items:
         chunk.append(item)
         if len(chunk) >= size:

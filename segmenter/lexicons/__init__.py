@@ -18,15 +18,16 @@ def available() -> list[str]:
     return sorted(p.name[:-4] for p in files.iterdir() if p.name.endswith(".txt"))
 
 
+def parse_word_list(text: str) -> tuple[str, ...]:
+    """Entries of a word-list file: one per line, ``#`` comments and blank lines dropped."""
+    entries = (raw.split("#", 1)[0].strip() for raw in text.splitlines())
+    return tuple(entry for entry in entries if entry)
+
+
 @cache
 def load(name: str) -> tuple[str, ...]:
-    """The phrases of list ``name``, in file order, comments and blank lines dropped."""
+    """The phrases of list ``name``, in file order."""
     path = resources.files(__name__) / f"{name}.txt"
     if not path.is_file():
         raise SegmenterError(f"unknown lexicon {name!r}; known lexicons: {', '.join(available())}")
-    phrases = []
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        phrase = raw.split("#", 1)[0].strip()
-        if phrase:
-            phrases.append(phrase)
-    return tuple(phrases)
+    return parse_word_list(path.read_text(encoding="utf-8"))
