@@ -32,6 +32,7 @@ from importlib import resources
 import json
 from pathlib import Path
 
+import numpy as np
 import regex
 from hijridate import Hijri
 from pyarabic import araby
@@ -86,8 +87,42 @@ def _normalize_char(char: str) -> str:
     return lower if len(lower) == 1 else char
 
 
+def _build_fast_table() -> dict[int, str | None]:
+    """``str.translate`` table doing what :func:`_normalize_char` does, but lower-casing."""
+    table: dict[int, str | None] = {ord(c): None for c in _DROPPED_CHARS}
+    table.update({ord(c): m for c, m in _CHAR_MAP.items()})
+    for code in range(0x3001):  # every white-space character lies below U+3001
+        if chr(code).isspace():
+            table[code] = " "
+    return table
+
+
+_FAST_TABLE = _build_fast_table()
+_DROPPED_RE = regex.compile("[" + "".join(regex.escape(c) for c in sorted(_DROPPED_CHARS)) + "]")
+
+
 def _normalize_with_map(text: str) -> tuple[str, list[int]]:
-    """The normalised text and, per normalised char, its index in ``text`` (plus len(text))."""
+    """The normalised text and, per normalised char, its index in ``text`` (plus len(text)).
+
+    Most lines hold nothing that is dropped or changes length when lower-cased: then
+    one ``translate`` and ``lower`` give the same result as the per-character walk,
+    and the index map is the identity.
+    """
+    fast = text.translate(_FAST_TABLE)
+    if "Σ" not in fast:
+        lowered = fast.lower()
+        if len(lowered) == len(fast):
+            if len(fast) == len(text):
+                return lowered, list(range(len(text) + 1))
+            # only drops changed the length: keep the indexes of the characters kept
+            dropped = [m.start() for m in _DROPPED_RE.finditer(text)]
+            index = np.delete(np.arange(len(text) + 1), dropped).tolist()
+            return lowered, index
+    return _normalize_slow(text)
+
+
+def _normalize_slow(text: str) -> tuple[str, list[int]]:
+    """Character by character, for lines with dropped or length-changing characters."""
     out: list[str] = []
     index: list[int] = []
     for i, char in enumerate(text):

@@ -480,3 +480,14 @@ def test_metadata_reads_a_bounded_opening_of_huge_lines() -> None:
         prefix = huge[: 4 * MAX_SCAN_CHARS]
         assert parse_byline(huge) == parse_byline(prefix)
         assert split_glued(huge) == split_glued(prefix)
+
+
+_MESSY = st.sampled_from(list("abcΣİ ًٌَُِّْـ\u200b\u200f\u00a0أإآىةیک٠١\t-–—،"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(), st.text(_MESSY)))
+def test_fast_normalisation_equals_the_character_walk(text: str) -> None:
+    from segmenter.metadata import _normalize_slow, _normalize_with_map
+
+    assert _normalize_with_map(text) == _normalize_slow(text)
