@@ -194,6 +194,9 @@ TITLE_MAX_TOKENS = 25  # longer lines are rarely headlines
 LONG_TOKENS = 15  # a "long" line reads like a paragraph
 COHESION_WINDOW = 3  # non-blank lines looked at before and after for shared words
 WIDE_COHESION_WINDOW = 8  # lines a paragraph is compared with to tell a story going on
+DISJOINT_OVERLAP = 0.08  # a paragraph sharing less with the one before is "disjoint" ...
+DISJOINT_SHARE = 0.6  # ... and a page where most are reads like a listing of stories
+MIN_DISJOINT_PAIRS = 2
 MAX_FEATURE_CHARS = 2000  # class ratios are measured on a bounded prefix of huge lines
 NEIGHBOUR_OFFSETS = (-2, -1, 1, 2)
 CUE_HEAD_TOKENS = 12  # cue phrases are looked for in a line's first tokens ...
@@ -506,6 +509,20 @@ def is_blank(text: str) -> bool:
     return not text.strip()
 
 
+def _disjoint_paragraphs(views: Sequence[LineView], long_at: Sequence[int]) -> bool:
+    """Do most paragraphs share next to nothing with the one before (a listing page)?"""
+    pairs = 0
+    disjoint = 0
+    for previous, current in zip(long_at, long_at[1:]):
+        words = views[current].words
+        if not words:
+            continue
+        pairs += 1
+        if len(words & views[previous].words) / len(words) < DISJOINT_OVERLAP:
+            disjoint += 1
+    return pairs >= MIN_DISJOINT_PAIRS and disjoint / pairs >= DISJOINT_SHARE
+
+
 @dataclass(slots=True)
 class PageParts:
     """A page's non-blank lines as the tagger sees them.
@@ -544,6 +561,7 @@ def page_parts(texts: Sequence[str]) -> PageParts:
         next_long[k] = following
         if views[k].is_long:
             following = k
+    disjoint = _disjoint_paragraphs(views, long_at)
     previous_long = -1
     for k, (pos, view) in enumerate(zip(positions, views)):
         feats = [
@@ -576,6 +594,8 @@ def page_parts(texts: Sequence[str]) -> PageParts:
             feats.append("coh_prev:" + _cohesion_bucket(view.words, before))
             feats.append("coh_next:" + _cohesion_bucket(view.words, after))
             if view.is_long:
+                if disjoint:
+                    feats.append("page:disjoint_paragraphs")
                 # a paragraph against the paragraphs before it: does the story go on?
                 wide: set[str] = set()
                 for j in range(max(0, k - WIDE_COHESION_WINDOW), k):

@@ -370,7 +370,7 @@ def _logsumexp(x: np.ndarray, axis: int) -> np.ndarray:
 DEFAULT_HYPERPARAMETERS: dict[str, Any] = {
     "algorithm": "lbfgs",
     "c1": 0.0,
-    "c2": 10.0,
+    "c2": 1.0,
     "max_iterations": 150,
     "all_possible_transitions": True,
 }
