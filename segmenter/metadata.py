@@ -1109,6 +1109,7 @@ def _split_glued_paragraphs(article: Article, lines: list[Line]) -> None:
         if i is None:
             continue
         stripped = article.paragraphs[i] != line.text
+        article.splits.append((line.start, glued.offset, glued.kind))
         head = line.text[: glued.offset].strip()
         body = line.text[glued.offset:]
         body = body.strip() if stripped else body

@@ -109,6 +109,9 @@ class Article:
     place: str | None = None
     author: str | None = None
     line_numbers: list[int] = field(default_factory=list)
+    # glued lines split by the metadata stage: (line's start offset in the page,
+    # split offset inside the line, "dateline" or "subheading")
+    splits: list[tuple[int, int, str]] = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -134,6 +137,7 @@ class Article:
             "agency": self.agency,
             "place": self.place,
             "author": self.author,
+            "splits": [list(split) for split in self.splits],
             "text": self.text,
         }
         return out

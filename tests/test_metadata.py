@@ -351,14 +351,17 @@ def test_glued_fixture_score_floor() -> None:
 # Seed pages with gold roles
 # ---------------------------------------------------------------------------
 
-def _seed_articles(page_id: str) -> list[tuple[Article, list[Line]]]:
-    """Gold lines of a seed page grouped into articles, as the assembly stage would."""
+def _seed_record(page_id: str) -> dict:
     for raw in SEEDS_GOLD.read_text(encoding="utf-8").splitlines():
         record = json.loads(raw)
         if record["id"] == page_id:
-            break
-    else:
-        raise AssertionError(page_id)
+            return record
+    raise AssertionError(page_id)
+
+
+def _seed_articles(page_id: str) -> list[tuple[Article, list[Line]]]:
+    """Gold lines of a seed page grouped into articles, as the assembly stage would."""
+    record = _seed_record(page_id)
     lines, pos = [], 0
     for role, index, text in record["lines"]:
         lines.append(Line(text, Role(role), index, pos, pos + len(text)))
@@ -417,6 +420,13 @@ def test_seed_002_glued_dateline() -> None:
     assert first.datelines == ["آخر تحديث: 11 يوليوز 2024 - 2:08 م\xa0بغداد/ شبكة أخبار العراق-"]
     assert first.paragraphs[0].startswith("أكد رئيس تحالف قوى الدولة")
     assert len(first.paragraphs) == 2
+    # the split is kept as an offset into the original line: nothing is lost
+    ((line_start, offset, kind),) = first.splits
+    assert kind == "dateline"
+    page_text = "\n".join(t for _, _, t in _seed_record("seed-002")["lines"])
+    line_text = page_text[line_start:].split("\n", 1)[0]
+    assert line_text[:offset].strip() == first.datelines[0]
+    assert line_text[offset:].strip() == first.paragraphs[0]
     assert _meta(first) == ("2024-07-11T14:08", "11 يوليوز 2024 - 2:08 م", "شبكة اخبار العراق", [],
                             "شبكة أخبار العراق", "بغداد", None)
     assert _meta(second) == (None, None, None, [], None, None, None)
