@@ -26,6 +26,7 @@ maqsura, teh marbuta, Arabic-Indic digits, NBSP and zero-width/bidi marks.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -158,15 +159,16 @@ _TWEET_SIGNATURE_RE = regex.compile(
 )
 _PIC_TWITTER_RE = regex.compile(r"pic\.twitter\.com/\w+|https?://t\.co/\w+|\bt\.co/\w+", regex.I)
 _URL_RE = regex.compile(r"https?://|www\.|\b[\w-]+\.(?:com|net|org|me|tv|news|sa|iq|eg|ae)\b", regex.I)
+_URL_HINT_RE = regex.compile(r"://|www\.|\.(?:com|net|org|me|tv|news|sa|iq|eg|ae)\b", regex.I)
 _HANDLE_RE = regex.compile(r"(?<![\w.])@\w{2,}")
 _HASHTAG_RE = regex.compile(r"#\w+")
 _EMOJI_RE = regex.compile(r"[\p{Extended_Pictographic}\u2600-\u27bf\u2b00-\u2bff\ufe0f]")
 _MOJIBAKE_RE = regex.compile(r"\?{3,}|\ufffd|Ã.|Ø.|Ù.")
-_ARABIC_LETTER_RE = regex.compile(r"\p{Arabic}")
-_LATIN_LETTER_RE = regex.compile(r"[A-Za-z]")
+_ARABIC_RUN_RE = regex.compile(r"\p{Arabic}+")  # counted by runs: one match per word, not per letter
+_LATIN_RUN_RE = regex.compile(r"[A-Za-z]+")
+_PUNCT_RUN_RE = regex.compile(r"[\p{P}\p{S}]+")
 _LATIN_DIGIT_RE = regex.compile(r"[0-9]")
 _ARABIC_DIGIT_RE = regex.compile(r"[\u0660-\u0669\u06f0-\u06f9]")
-_PUNCT_RE = regex.compile(r"[\p{P}\p{S}]")
 _BULLET_RE = regex.compile(r"^\s*(?:[•●▪■◦◆◇►▶◀◄▸‣⁃∙·○□➤➢✓✔★☆\-\*–—»>]|\d{1,2}\s*[.)\-]|[\u0660-\u0669]{1,2}\s*[.)\-])\s*")
 _TIME_RE = regex.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?\b")
 _YEAR_RE = regex.compile(r"\b(?:19[5-9]\d|20[0-4]\d)\b")
@@ -229,6 +231,7 @@ def _ratio_bucket(ratio: float) -> str:
     return _bucket(ratio, (0.0, 0.2, 0.5, 0.8), ("0", "low", "mid", "high", "all"))
 
 
+_MISSING = object()
 _STEM_CACHE_SIZE = 50_000  # words repeat across lines: stems are cached (bounded)
 _PREFIXES = ("وال", "بال", "فال", "كال", "لل", "ال", "و", "ف", "ب", "ل")
 _SUFFIXES = ("هما", "ات", "ون", "ين", "ها", "هم", "ان", "ه", "ي")
@@ -248,11 +251,30 @@ def _light_stem(tok: str) -> str:
     return tok
 
 
+_CONTENT_WORD_CACHE: dict[str, str | None] = {}
+_CONTENT_WORD_CACHE_SIZE = 100_000  # cleared when full: memory stays bounded
+
+
+def _content_word(tok: str) -> str | None:
+    """The stem of a content word, None for short words, stop words and numbers."""
+    if len(tok) < 3 or tok in _STOPWORDS or tok.isdigit():
+        return None
+    return _light_stem(tok)
+
+
 def _content_words(tokens: list[str]) -> frozenset[str]:
     """Light-stemmed content words of a line, for lexical cohesion."""
-    return frozenset(
-        _light_stem(tok) for tok in tokens if len(tok) >= 3 and tok not in _STOPWORDS and not tok.isdigit()
-    )
+    cache = _CONTENT_WORD_CACHE
+    if len(cache) > _CONTENT_WORD_CACHE_SIZE:
+        cache.clear()
+    words = set()
+    for tok in tokens:
+        stem = cache.get(tok, _MISSING)
+        if stem is _MISSING:
+            stem = cache[tok] = _content_word(tok)
+        if stem is not None:
+            words.add(stem)
+    return frozenset(words)
 
 
 @dataclass(slots=True, frozen=True)
@@ -308,9 +330,9 @@ def line_view(text: str) -> LineView:
     if n_tok <= TITLE_MAX_TOKENS and not stripped.endswith((".", ":", "؟", "?", "!")):
         feats.append("title_shape")
 
-    arabic = len(_ARABIC_LETTER_RE.findall(sample))
-    latin = len(_LATIN_LETTER_RE.findall(sample))
-    punct = len(_PUNCT_RE.findall(sample))
+    arabic = sum(map(len, _ARABIC_RUN_RE.findall(sample)))
+    latin = sum(map(len, _LATIN_RUN_RE.findall(sample)))
+    punct = sum(map(len, _PUNCT_RUN_RE.findall(sample)))
     feats.append(f"ar:{_ratio_bucket(arabic / n_chars)}")
     feats.append(f"lat:{_ratio_bucket(latin / n_chars)}")
     feats.append(f"punct:{_ratio_bucket(min(1.0, 4 * punct / n_chars))}")
@@ -352,7 +374,7 @@ def line_view(text: str) -> LineView:
         feats.append("handle")
     if "#" in sample and _HASHTAG_RE.search(sample):
         feats.append("hashtag")
-    if has_dot and _URL_RE.search(sample):
+    if has_dot and _URL_HINT_RE.search(sample) and _URL_RE.search(sample):
         feats.append("url")
     if has_dot and _FILE_NAME_RE.search(sample):
         feats.append("file_name")
@@ -614,11 +636,10 @@ def page_parts(texts: Sequence[str]) -> PageParts:
         feats.append(_PREV_LONG_FEATURES[_distance_slot(k - previous_long) if previous_long >= 0 else -1])
         if view.words and ahead >= 0:
             body_words: set[str] = set()
-            for j in long_at:
-                if j > k:
-                    body_words |= views[j].words
-                    if len(body_words) > 0 and j > ahead:
-                        break
+            for j in long_at[bisect_right(long_at, k) :]:
+                body_words |= views[j].words
+                if body_words and j > ahead:
+                    break
             feats.append("coh_body_next:" + _cohesion_bucket(view.words, body_words))
         # page edges, where a neighbour is missing
         for off in NEIGHBOUR_OFFSETS:
