@@ -69,6 +69,17 @@ QUICK = {
 # ----------------------------------------------------------------------------- helpers
 
 
+def _timed_passes(label: Any, pages: list[str], repeats: int) -> list[float]:
+    """Seconds of each of ``repeats`` passes of ``label`` over ``pages``."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for text in pages:
+            label(text)
+        times.append(time.perf_counter() - start)
+    return times
+
+
 def _proc_status_kb(field: str, pid: int | str = "self") -> int:
     try:
         with open(f"/proc/{pid}/status", encoding="ascii") as fh:
@@ -142,12 +153,7 @@ def _worker_speed(spec: dict[str, Any]) -> dict[str, Any]:
     rss_loaded = _proc_status_kb("VmRSS")
     n_bytes = sum(len(t.encode("utf-8")) for t in pages)
     n_lines = sum(t.count("\n") + 1 for t in pages)
-    times = []
-    for _ in range(spec["repeats"]):
-        start = time.perf_counter()
-        for text in pages:
-            label(text)
-        times.append(time.perf_counter() - start)
+    times = _timed_passes(label, pages, spec["repeats"])
     hwm = _proc_status_kb("VmHWM")
     return {
         "system": spec["system"],
@@ -192,12 +198,7 @@ def _worker_length(spec: dict[str, Any]) -> dict[str, Any]:
         pages = length_pages(Path(spec["corpus"]), length, n_pages)
         for text in pages[:2]:
             label(text)
-        times = []
-        for _ in range(spec["repeats"]):
-            start = time.perf_counter()
-            for text in pages:
-                label(text)
-            times.append(time.perf_counter() - start)
+        times = _timed_passes(label, pages, spec["repeats"])
         t = statistics.median(times)
         points.append(
             {
