@@ -26,11 +26,13 @@ maqsura, teh marbuta, Arabic-Indic digits, NBSP and zero-width/bidi marks.
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from collections.abc import Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Sequence
+from itertools import chain
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
+import numpy as np
 import regex
 from pyarabic import araby
 
@@ -215,10 +217,8 @@ _STOPWORDS = frozenset(
 
 
 def _bucket(value: float, edges: Sequence[float], names: Sequence[str]) -> str:
-    for edge, name in zip(edges, names):
-        if value <= edge:
-            return name
-    return names[-1]
+    """The name of the first edge ``value`` does not exceed (the last name past them all)."""
+    return names[bisect_left(edges, value)]
 
 
 def _length_bucket(n_tokens: int) -> str:
@@ -229,7 +229,6 @@ def _ratio_bucket(ratio: float) -> str:
     return _bucket(ratio, (0.0, 0.2, 0.5, 0.8), ("0", "low", "mid", "high", "all"))
 
 
-_MISSING = object()
 _STEM_CACHE_SIZE = 50_000  # words repeat across lines: stems are cached (bounded)
 _PREFIXES = ("وال", "بال", "فال", "كال", "لل", "ال", "و", "ف", "ب", "ل")
 _SUFFIXES = ("هما", "ات", "ون", "ين", "ها", "هم", "ان", "ه", "ي")
@@ -249,10 +248,6 @@ def _light_stem(tok: str) -> str:
     return tok
 
 
-_CONTENT_WORD_CACHE: dict[str, str | None] = {}
-_CONTENT_WORD_CACHE_SIZE = 100_000  # cleared when full: memory stays bounded
-
-
 def _content_word(tok: str) -> str | None:
     """The stem of a content word, None for short words, stop words and numbers."""
     if len(tok) < 3 or tok in _STOPWORDS or tok.isdigit():
@@ -260,19 +255,26 @@ def _content_word(tok: str) -> str | None:
     return _light_stem(tok)
 
 
+class _ContentWordCache(dict[str, "str | None"]):
+    """token -> :func:`_content_word`, filled on first look-up (so a line is one ``map``)."""
+
+    def __missing__(self, tok: str) -> str | None:
+        stem = self[tok] = _content_word(tok)
+        return stem
+
+
+_CONTENT_WORD_CACHE = _ContentWordCache()
+_CONTENT_WORD_CACHE_SIZE = 100_000  # cleared when full: memory stays bounded
+
+
 def _content_words(tokens: list[str]) -> frozenset[str]:
     """Light-stemmed content words of a line, for lexical cohesion."""
     cache = _CONTENT_WORD_CACHE
     if len(cache) > _CONTENT_WORD_CACHE_SIZE:
         cache.clear()
-    words = set()
-    for tok in tokens:
-        stem = cache.get(tok, _MISSING)
-        if stem is _MISSING:
-            stem = cache[tok] = _content_word(tok)
-        if stem is not None:
-            words.add(stem)
-    return frozenset(words)
+    words = set(map(cache.__getitem__, tokens))
+    words.discard(None)
+    return frozenset(words)  # type: ignore[arg-type]
 
 
 @dataclass(slots=True, frozen=True)
@@ -312,12 +314,162 @@ def _end_feature(stripped: str) -> str:
     }.get(last, "end:digit" if last.isdigit() else ("end:letter" if last.isalpha() else "end:other"))
 
 
+# --- page-wide measurements -----------------------------------------------------
+#
+# Most of a line's own features are about which characters it holds. Asking a regular
+# expression per line and per shape costs a Python call each (~30 per line); instead
+# the whole page is turned into one array of code points and every character is
+# classified with one table look-up (NumPy), then counted per line. The table is built
+# once from the very regular expressions the features are defined by, so the counts
+# are those the expressions would give; a test checks a line measured alone and
+# within a page gets the same features.
+
+_B_ARABIC = 1 << 0  # _ARABIC_RUN_RE
+_B_LATIN = 1 << 1  # _LATIN_RUN_RE
+_B_PUNCT = 1 << 2  # _PUNCT_RUN_RE
+_B_LATIN_DIGIT = 1 << 3  # _LATIN_DIGIT_RE
+_B_ARABIC_DIGIT = 1 << 4  # _ARABIC_DIGIT_RE
+_B_EMOJI = 1 << 5  # _EMOJI_RE
+_B_TICKER = 1 << 6  # _TICKER_CHARS
+_B_MOJIBAKE = 1 << 7  # characters _MOJIBAKE_RE needs
+_B_AT = 1 << 8
+_B_DOT = 1 << 9
+_B_HASH = 1 << 10
+_B_COPYRIGHT = 1 << 11
+_B_PIPE = 1 << 12  # the separators _PIPE_RE looks for
+_B_WORD = 1 << 13  # _TOKEN_RE (on normalised text)
+_DELETED = 0xFFFFFFFF
+_N_CODE_POINTS = 0x110000
+
+
+@cache
+def _char_table() -> np.ndarray:
+    """Class bits of every code point, from the feature regexes themselves (~0.4 s once)."""
+    every = "".join(map(chr, range(_N_CODE_POINTS)))
+    table = np.zeros(_N_CODE_POINTS, dtype=np.uint16)
+    for bit, pattern in (
+        (_B_ARABIC, _ARABIC_RUN_RE),
+        (_B_LATIN, _LATIN_RUN_RE),
+        (_B_PUNCT, _PUNCT_RUN_RE),
+        (_B_LATIN_DIGIT, _LATIN_DIGIT_RE),
+        (_B_ARABIC_DIGIT, _ARABIC_DIGIT_RE),
+        (_B_EMOJI, _EMOJI_RE),
+        (_B_WORD, _TOKEN_RE),
+    ):
+        for match in pattern.finditer(every):
+            table[match.start() : match.end()] |= bit
+    for bit, chars in (
+        (_B_TICKER, "".join(_TICKER_CHARS)),
+        (_B_MOJIBAKE, "?\ufffdÃØÙ"),
+        (_B_AT, "@"),
+        (_B_DOT, "."),
+        (_B_HASH, "#"),
+        (_B_COPYRIGHT, "©®™"),
+        (_B_PIPE, "|•·/»>"),
+    ):
+        table[[ord(c) for c in chars]] |= bit
+    return table
+
+
+@cache
+def _normalise_map() -> np.ndarray:
+    """``_NORMALISE_TABLE`` as an array over the BMP (no entry lies beyond it)."""
+    out = np.arange(0x10000, dtype=np.uint32)
+    for code, repl in _NORMALISE_TABLE.items():
+        out[code] = _DELETED if repl is None else ord(repl)
+    return out
+
+
+def _code_points(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def _from_code_points(cps: np.ndarray) -> str:
+    return cps.astype(np.uint32, copy=False).tobytes().decode("utf-32-le", "surrogatepass")
+
+
+def _per_line(values: np.ndarray, starts: np.ndarray, ends: np.ndarray, ufunc: np.ufunc) -> np.ndarray:
+    """``ufunc`` reduced over ``values[start:end]`` of each line (0 for an empty line)."""
+    if not len(values):
+        return np.zeros(len(starts), dtype=values.dtype)
+    padded = np.append(values, values.dtype.type(0))
+    bounds = np.empty(2 * len(starts), dtype=np.int64)
+    bounds[0::2] = starts
+    bounds[1::2] = ends
+    out = ufunc.reduceat(padded, bounds)[0::2]
+    out[starts == ends] = 0
+    return out
+
+
+@dataclass(slots=True)
+class _Measures:
+    """What one pass over a page's lines knows about each line's characters."""
+
+    norms: list[str]
+    tokens: list[list[str]]
+    arabic: list[int]
+    latin: list[int]
+    punct: list[int]
+    flags: list[int]
+
+
+def _measure(samples: Sequence[str]) -> _Measures:
+    """Normalised text, tokens, class counts and character flags of each sample."""
+    table = _char_table()
+    lengths = np.fromiter(map(len, samples), dtype=np.int64, count=len(samples))
+    starts = np.zeros(len(samples), dtype=np.int64)
+    np.cumsum(lengths[:-1] + 1, out=starts[1:])  # lines joined with one separator
+    ends = starts + lengths
+    cps = _code_points("\n".join(samples))
+    classes = table[cps]
+    counts = {}
+    for bit in (_B_ARABIC, _B_LATIN, _B_PUNCT):
+        counts[bit] = _per_line((classes & bit).astype(np.bool_).astype(np.int64), starts, ends, np.add).tolist()
+    flags = _per_line(classes, starts, ends, np.bitwise_or).tolist()
+    # normalisation (the table of normalize(), then lower()), mapped per code point
+    mapped = cps.copy()
+    bmp = cps < 0x10000
+    mapped[bmp] = _normalise_map()[cps[bmp]]
+    kept = mapped != _DELETED
+    kept_before = np.concatenate(([0], np.cumsum(kept)))
+    n_starts = kept_before[starts].tolist()
+    n_ends = kept_before[ends].tolist()
+    mapped_text = _from_code_points(mapped[kept])
+    lowered = mapped_text.lower()
+    if len(lowered) == len(mapped_text):
+        norms = [lowered[a:b] for a, b in zip(n_starts, n_ends)]
+        low_cps = _code_points(lowered)
+        words = np.where((table[low_cps] & _B_WORD) != 0, low_cps, 32)
+        word_text = _from_code_points(words)
+        tokens = [word_text[a:b].split() for a, b in zip(n_starts, n_ends)]
+    else:  # a few letters lower-case to two characters: offsets move, go line by line
+        norms = [mapped_text[a:b].lower() for a, b in zip(n_starts, n_ends)]
+        tokens = [tokens_of(norm) for norm in norms]
+    return _Measures(norms, tokens, counts[_B_ARABIC], counts[_B_LATIN], counts[_B_PUNCT], flags)
+
+
 def line_view(text: str) -> LineView:
     """Own features of one non-blank line (pure; no context)."""
-    stripped = text.strip()
-    sample = stripped[:MAX_FEATURE_CHARS]
-    norm = normalize(sample)
-    toks = tokens_of(norm)
+    return line_views([text])[0]
+
+
+def line_views(texts: Sequence[str]) -> list[LineView]:
+    """:func:`line_view` of each line, measured page-wide in one pass (the fast path)."""
+    if not texts:
+        return []
+    stripped = [t.strip() for t in texts]
+    samples = [s[:MAX_FEATURE_CHARS] for s in stripped]
+    m = _measure(samples)
+    return [
+        _view(stripped[i], samples[i], m.norms[i], m.tokens[i], m.arabic[i], m.latin[i], m.punct[i], m.flags[i])
+        for i in range(len(texts))
+    ]
+
+
+def _view(
+    stripped: str, sample: str, norm: str, toks: list[str], arabic: int, latin: int, punct: int, flags: int
+) -> LineView:
+    """A line's own features from its measurements (see :func:`line_view`)."""
     n_tok = len(toks)
     n_chars = max(len(sample), 1)
     feats: list[str] = ["bias", f"len:{_length_bucket(n_tok)}"]
@@ -328,23 +480,22 @@ def line_view(text: str) -> LineView:
     if n_tok <= TITLE_MAX_TOKENS and not stripped.endswith((".", ":", "؟", "?", "!")):
         feats.append("title_shape")
 
-    arabic = sum(map(len, _ARABIC_RUN_RE.findall(sample)))
-    latin = sum(map(len, _LATIN_RUN_RE.findall(sample)))
-    punct = sum(map(len, _PUNCT_RUN_RE.findall(sample)))
     feats.append(f"ar:{_ratio_bucket(arabic / n_chars)}")
     feats.append(f"lat:{_ratio_bucket(latin / n_chars)}")
     feats.append(f"punct:{_ratio_bucket(min(1.0, 4 * punct / n_chars))}")
-    if _LATIN_DIGIT_RE.search(sample):
+    if flags & _B_LATIN_DIGIT:
         feats.append("digits:latin")
-    if _ARABIC_DIGIT_RE.search(sample):
+    if flags & _B_ARABIC_DIGIT:
         feats.append("digits:arabic")
-    digit_tokens = sum(1 for t in toks if t.isdigit())
+    digit_tokens = sum(map(str.isdigit, toks))
     if n_tok and digit_tokens / n_tok >= 0.5:
         feats.append("mostly_numbers")
-    if _EMOJI_RE.search(sample):
+    if flags & _B_EMOJI:
         feats.append("emoji")
-    # cheap substring tests first: most lines hold none of these shapes
-    if ("???" in sample or "\ufffd" in sample or "Ã" in sample or "Ø" in sample or "Ù" in sample) and _MOJIBAKE_RE.search(sample):
+    # cheap tests first: most lines hold none of these shapes
+    if flags & _B_MOJIBAKE and (
+        "???" in sample or "\ufffd" in sample or "Ã" in sample or "Ø" in sample or "Ù" in sample
+    ) and _MOJIBAKE_RE.search(sample):
         feats.append("mojibake")
     feats.append(_end_feature(stripped))
     if _BULLET_RE.match(stripped):
@@ -358,37 +509,40 @@ def line_view(text: str) -> LineView:
             feats.append("colon:early_long")
     if ".." in stripped[:-2] if len(stripped) > 2 else False:
         feats.append("double_dot")
-    if len(_PIPE_RE.findall(sample)) >= 2:
+    if flags & _B_PIPE and len(_PIPE_RE.findall(sample)) >= 2:
         feats.append("many_separators")
 
     # social posts
-    has_at = "@" in sample
-    has_dot = "." in sample
+    has_at = flags & _B_AT
+    has_dot = flags & _B_DOT
     if has_at and "(@" in sample and _TWEET_SIGNATURE_RE.search(sample):
         feats.append("tweet:signature")
     if ("t.co" in norm or "twitter" in norm) and _PIC_TWITTER_RE.search(sample):
         feats.append("tweet:link")
     if has_at and _HANDLE_RE.search(sample):
         feats.append("handle")
-    if "#" in sample and _HASHTAG_RE.search(sample):
+    if flags & _B_HASH and _HASHTAG_RE.search(sample):
         feats.append("hashtag")
     if has_dot and _URL_HINT_RE.search(sample) and _URL_RE.search(sample):
         feats.append("url")
     if has_dot and _FILE_NAME_RE.search(sample):
         feats.append("file_name")
-    if ("©" in sample or "®" in sample or "™" in sample):
+    if flags & _B_COPYRIGHT:
         feats.append("copyright_sign")
-    if _TICKER_CHARS.intersection(sample) and (_DEGREE_RE.search(sample) or _MONEY_RE.search(sample)):
+    if flags & _B_TICKER and (_DEGREE_RE.search(sample) or _MONEY_RE.search(sample)):
         feats.append("ticker_shape")
 
     # cue lexicons, matched token-wise in one pass
     index = _phrase_index().by_first
     covered = 0
     seen: set[str] = set()
-    for i, tok in enumerate(toks):
-        if CUE_HEAD_TOKENS <= i < n_tok - CUE_TAIL_TOKENS:
-            continue  # the middle of a paragraph says nothing about furniture
-        candidates = index.get(tok)
+    # the middle of a paragraph says nothing about furniture: only its ends are looked at
+    if n_tok > CUE_HEAD_TOKENS + CUE_TAIL_TOKENS:
+        cue_positions: Iterable[int] = chain(range(CUE_HEAD_TOKENS), range(n_tok - CUE_TAIL_TOKENS, n_tok))
+    else:
+        cue_positions = range(n_tok)
+    for i in cue_positions:
+        candidates = index.get(toks[i])
         if not candidates:
             continue
         for phrase, name in candidates:
@@ -405,7 +559,11 @@ def line_view(text: str) -> LineView:
     # dates, times, weekdays
     token_lex = _token_lexicon_map()
     date_tokens = 0
-    for i, tok in enumerate(toks[:DATE_HEAD_TOKENS]):
+    head = toks[:DATE_HEAD_TOKENS]
+    if token_lex.keys().isdisjoint(head):  # most lines: no month or weekday names
+        date_tokens = sum(map(str.isdigit, head))
+        head = []
+    for i, tok in enumerate(head):
         names = token_lex.get(tok)
         if names is None:
             if tok.isdigit():
@@ -422,7 +580,7 @@ def line_view(text: str) -> LineView:
             else:
                 feats.append(f"date:{name}")
                 date_tokens += 1
-    has_digit = digit_tokens > 0 or _LATIN_DIGIT_RE.search(norm) is not None
+    has_digit = digit_tokens > 0 or flags & (_B_LATIN_DIGIT | _B_ARABIC_DIGIT) != 0  # [0-9] in norm
     if has_digit:
         if _YEAR_RE.search(norm):
             feats.append("date:year")
@@ -505,23 +663,36 @@ def _distance_slot(distance: int) -> int:
 
 CACHED_LINE_CHARS = 300  # short lines (furniture, titles) repeat across a dump: cache them
 _LINE_CACHE_SIZE = 4_096  # ~3 KB an entry: a few MB per process, whatever the dump size
+_LINE_CACHE: dict[str, LineView] = {}
 
 
-@lru_cache(maxsize=_LINE_CACHE_SIZE)
-def _cached_view(text: str) -> LineView:
-    return line_view(text)
+def line_views_cached(texts: Sequence[str]) -> list[LineView]:
+    """:func:`line_views`, memoised for short lines (bounded cache: memory stays flat)."""
+    cache = _LINE_CACHE
+    views: list[LineView | None] = [cache.get(t) if len(t) <= CACHED_LINE_CHARS else None for t in texts]
+    missing = [i for i, v in enumerate(views) if v is None]
+    if missing:
+        if len(cache) + len(missing) > _LINE_CACHE_SIZE:
+            cache.clear()
+        for i, view in zip(missing, line_views([texts[i] for i in missing])):
+            views[i] = view
+            if len(texts[i]) <= CACHED_LINE_CHARS:
+                cache[texts[i]] = view
+    return views  # type: ignore[return-value]
 
 
-def line_view_cached(text: str) -> LineView:
-    """:func:`line_view`, memoised for short lines (bounded cache: memory stays flat)."""
-    return _cached_view(text) if len(text) <= CACHED_LINE_CHARS else line_view(text)
+_COHESION_EDGES = (0.0, 0.08, 0.2, 0.4)
+_COHESION_NAMES = ("0", "low", "mid", "high", "top")
+_COH_PREV, _COH_NEXT, _COH_STORY, _COH_PARA, _COH_BODY_NEXT = (
+    [f"{name}:{bucket}" for bucket in _COHESION_NAMES]
+    for name in ("coh_prev", "coh_next", "coh_story", "coh_para", "coh_body_next")
+)
+_NO_WORDS: frozenset[str] = frozenset()
 
 
-def _cohesion_bucket(words: frozenset[str], other: set[str]) -> str:
-    if not words:
-        return "none"
-    overlap = len(words & other) / len(words)
-    return _bucket(overlap, (0.0, 0.08, 0.2, 0.4), ("0", "low", "mid", "high", "top"))
+def _overlap_slot(words: frozenset[str], other: frozenset[str] | set[str]) -> int:
+    """Bucket (index into ``_COHESION_NAMES``) of the share of ``words`` found in ``other``."""
+    return bisect_left(_COHESION_EDGES, len(words & other) / len(words))
 
 
 def is_blank(text: str) -> bool:
@@ -562,7 +733,7 @@ class PageParts:
 def page_parts(texts: Sequence[str]) -> PageParts:
     """Own and context features of every non-blank line of a page (pure)."""
     positions = [i for i, t in enumerate(texts) if not is_blank(t)]
-    views = [line_view_cached(texts[i]) for i in positions]
+    views = line_views_cached([texts[i] for i in positions])
     n = len(views)
     n_lines = len(texts)
     page_has_blanks = n < n_lines
@@ -582,6 +753,9 @@ def page_parts(texts: Sequence[str]) -> PageParts:
         if views[k].is_long:
             following = k
     disjoint = _disjoint_paragraphs(views, long_at)
+    line_words = [v.words for v in views]
+    # the lines a paragraph is compared with to tell a story going on: not short furniture
+    story_words = [v.words if v.is_long or v.n_tokens >= SHORT_TOKENS else _NO_WORDS for v in views]
     previous_long = -1
     for k, (pos, view) in enumerate(zip(positions, views)):
         feats = [
@@ -604,27 +778,21 @@ def page_parts(texts: Sequence[str]) -> PageParts:
             if key in seen_keys and k - seen_keys[key] <= 3:
                 feats.append("dup:near")
         # lexical cohesion with the lines around
-        if view.words:
-            before: set[str] = set()
-            for j in range(max(0, k - COHESION_WINDOW), k):
-                before |= views[j].words
-            after: set[str] = set()
-            for j in range(k + 1, min(n, k + 1 + COHESION_WINDOW)):
-                after |= views[j].words
-            feats.append("coh_prev:" + _cohesion_bucket(view.words, before))
-            feats.append("coh_next:" + _cohesion_bucket(view.words, after))
+        words = view.words
+        if words:
+            before = _NO_WORDS.union(*line_words[max(0, k - COHESION_WINDOW) : k])
+            after = _NO_WORDS.union(*line_words[k + 1 : k + 1 + COHESION_WINDOW])
+            feats.append(_COH_PREV[_overlap_slot(words, before)])
+            feats.append(_COH_NEXT[_overlap_slot(words, after)])
             if view.is_long:
                 if disjoint:
                     feats.append("page:disjoint_paragraphs")
                 # a paragraph against the paragraphs before it: does the story go on?
-                wide: set[str] = set()
-                for j in range(max(0, k - WIDE_COHESION_WINDOW), k):
-                    if views[j].is_long or views[j].n_tokens >= SHORT_TOKENS:
-                        wide |= views[j].words
-                feats.append("coh_story:" + _cohesion_bucket(view.words, wide))
+                wide = _NO_WORDS.union(*story_words[max(0, k - WIDE_COHESION_WINDOW) : k])
+                feats.append(_COH_STORY[_overlap_slot(words, wide)])
                 # ... and against the paragraph just before it (adjacent blocks, TextTiling)
                 if previous_long >= 0:
-                    feats.append("coh_para:" + _cohesion_bucket(view.words, set(views[previous_long].words)))
+                    feats.append(_COH_PARA[_overlap_slot(words, line_words[previous_long])])
         else:
             feats.append("coh_prev:none")
             feats.append("coh_next:none")
@@ -638,7 +806,7 @@ def page_parts(texts: Sequence[str]) -> PageParts:
                 body_words |= views[j].words
                 if body_words and j > ahead:
                     break
-            feats.append("coh_body_next:" + _cohesion_bucket(view.words, body_words))
+            feats.append(_COH_BODY_NEXT[_overlap_slot(view.words, body_words)])
         # page edges, where a neighbour is missing
         for off in NEIGHBOUR_OFFSETS:
             if not 0 <= k + off < n:

@@ -141,3 +141,46 @@ def test_huge_lines_are_described_by_a_bounded_prefix() -> None:
         huge = unit * (1_000_000 // len(unit))
         bounded = unit * (2 * MAX_FEATURE_CHARS // len(unit))
         assert line_view(huge).own == line_view(bounded).own
+
+
+# --- the page-wide fast path measures each line as the regexes would -----------------
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from segmenter import features as F
+
+_MESSY_PIECES = st.one_of(
+    st.sampled_from(list("ابتثجحخدذرسشصضطظعغفقكلمنهويءأإآىةـًٌٍَُِّْیک٠١٢٣٤٥٦٧٨٩۰۱۲")),
+    st.sampled_from(list("abcXYZİΣςß 0123456789.,:;|•·/»>@#©®™?\ufffdÃØÙ°$€%()-—\t\xa0\u200b\u200f\x1c\x85")),
+    st.sampled_from(["t.co/x", "pic.twitter.com/a1", "www.site.com", "(@user) May 3, 2020", "10:30 م", "1440 هـ", "🔥", "❤\ufe0f"]),
+    st.characters(blacklist_categories=("Cs",)),
+)
+_MESSY_TEXT = st.lists(_MESSY_PIECES, max_size=30).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_MESSY_TEXT, min_size=1, max_size=6))
+def test_a_line_has_the_same_features_alone_and_within_a_page(texts: list[str]) -> None:
+    together = F.line_views(texts)
+    assert together == [F.line_views([t])[0] for t in texts]
+
+
+@settings(max_examples=300, deadline=None)
+@given(_MESSY_TEXT)
+def test_page_wide_measures_match_the_regexes(text: str) -> None:
+    sample = text.strip()
+    m = F._measure([sample])
+    assert m.norms == [normalize(sample)]
+    assert m.tokens == [tokens_of(normalize(sample))]
+    assert m.arabic == [sum(map(len, F._ARABIC_RUN_RE.findall(sample)))]
+    assert m.latin == [sum(map(len, F._LATIN_RUN_RE.findall(sample)))]
+    assert m.punct == [sum(map(len, F._PUNCT_RUN_RE.findall(sample)))]
+    assert bool(m.flags[0] & F._B_LATIN_DIGIT) == bool(F._LATIN_DIGIT_RE.search(sample))
+    assert bool(m.flags[0] & F._B_ARABIC_DIGIT) == bool(F._ARABIC_DIGIT_RE.search(sample))
+    assert bool(m.flags[0] & F._B_EMOJI) == bool(F._EMOJI_RE.search(sample))
+
+
+def test_line_views_cached_equals_uncached() -> None:
+    lines = ["عاجل", "نص الخبر " * 30, "عاجل", "", "تابعونا على تويتر @site"]
+    assert F.line_views_cached(lines) == F.line_views(lines)
