@@ -388,19 +388,6 @@ def _from_code_points(cps: np.ndarray) -> str:
     return cps.astype(np.uint32, copy=False).tobytes().decode("utf-32-le", "surrogatepass")
 
 
-def _per_line(values: np.ndarray, starts: np.ndarray, ends: np.ndarray, ufunc: np.ufunc) -> np.ndarray:
-    """``ufunc`` reduced over ``values[start:end]`` of each line (0 for an empty line)."""
-    if not len(values):
-        return np.zeros(len(starts), dtype=values.dtype)
-    padded = np.append(values, values.dtype.type(0))
-    bounds = np.empty(2 * len(starts), dtype=np.int64)
-    bounds[0::2] = starts
-    bounds[1::2] = ends
-    out = ufunc.reduceat(padded, bounds)[0::2]
-    out[starts == ends] = 0
-    return out
-
-
 @dataclass(slots=True)
 class _Measures:
     """What one pass over a page's lines knows about each line's characters."""
@@ -413,39 +400,66 @@ class _Measures:
     flags: list[int]
 
 
+# Arabic, Latin and punctuation characters counted at once: each class bit of a
+# character lands in its own 20-bit field of one integer (a sample has < 2**20 chars).
+_COUNT_FIELD = 20
+_COUNT_MASK = (1 << _COUNT_FIELD) - 1
+_PACKED_COUNTS = np.array(
+    [
+        bool(v & _B_ARABIC) + (bool(v & _B_LATIN) << _COUNT_FIELD) + (bool(v & _B_PUNCT) << 2 * _COUNT_FIELD)
+        for v in range(8)
+    ],
+    dtype=np.int64,
+)
+assert _B_ARABIC | _B_LATIN | _B_PUNCT == 7 and MAX_FEATURE_CHARS < _COUNT_MASK
+
+
 def _measure(samples: Sequence[str]) -> _Measures:
     """Normalised text, tokens, class counts and character flags of each sample."""
     table = _char_table()
-    lengths = np.fromiter(map(len, samples), dtype=np.int64, count=len(samples))
-    starts = np.zeros(len(samples), dtype=np.int64)
-    np.cumsum(lengths[:-1] + 1, out=starts[1:])  # lines joined with one separator
-    ends = starts + lengths
-    cps = _code_points("\n".join(samples))
+    n = len(samples)
+    lengths = np.fromiter(map(len, samples), dtype=np.int64, count=n)
+    bounds = np.empty(2 * n, dtype=np.int64)  # start, end, start, end, ... in the joined text
+    bounds[1::2] = np.cumsum(lengths + 1) - 1  # lines joined with one separator
+    bounds[0::2] = bounds[1::2] - lengths
+    empty = lengths == 0
+    # a separator after the last line too, so every bound indexes the arrays (reduceat)
+    cps = _code_points("\n".join(samples) + "\n")
     classes = table[cps]
-    counts = {}
-    for bit in (_B_ARABIC, _B_LATIN, _B_PUNCT):
-        counts[bit] = _per_line((classes & bit).astype(np.bool_).astype(np.int64), starts, ends, np.add).tolist()
-    flags = _per_line(classes, starts, ends, np.bitwise_or).tolist()
+    counted = np.add.reduceat(_PACKED_COUNTS[classes & 7], bounds)[0::2]
+    flags = np.bitwise_or.reduceat(classes, bounds)[0::2]
+    counted[empty] = 0
+    flags[empty] = 0
     # normalisation (the table of normalize(), then lower()), mapped per code point
     mapped = cps.copy()
     bmp = cps < 0x10000
     mapped[bmp] = _normalise_map()[cps[bmp]]
     kept = mapped != _DELETED
     kept_before = np.concatenate(([0], np.cumsum(kept)))
-    n_starts = kept_before[starts].tolist()
-    n_ends = kept_before[ends].tolist()
+    n_bounds = kept_before[bounds]
     mapped_text = _from_code_points(mapped[kept])
     lowered = mapped_text.lower()
     if len(lowered) == len(mapped_text):
+        n_starts = n_bounds[0::2].tolist()
+        n_ends = n_bounds[1::2].tolist()
         norms = [lowered[a:b] for a, b in zip(n_starts, n_ends)]
+        # tokens: runs of word characters; one split of the page, then cut per line
         low_cps = _code_points(lowered)
-        words = np.where((table[low_cps] & _B_WORD) != 0, low_cps, 32)
-        word_text = _from_code_points(words)
-        tokens = [word_text[a:b].split() for a, b in zip(n_starts, n_ends)]
+        is_word = (table[low_cps] & _B_WORD) != 0
+        word_text = _from_code_points(np.where(is_word, low_cps, 32))
+        token_starts = is_word.copy()
+        token_starts[1:] &= ~is_word[:-1]
+        before = np.concatenate(([0], np.cumsum(token_starts)))[n_bounds].tolist()
+        flat = word_text.split()
+        tokens = [flat[before[2 * i] : before[2 * i + 1]] for i in range(n)]
     else:  # a few letters lower-case to two characters: offsets move, go line by line
-        norms = [mapped_text[a:b].lower() for a, b in zip(n_starts, n_ends)]
+        n_list = n_bounds.tolist()
+        norms = [mapped_text[n_list[2 * i] : n_list[2 * i + 1]].lower() for i in range(n)]
         tokens = [tokens_of(norm) for norm in norms]
-    return _Measures(norms, tokens, counts[_B_ARABIC], counts[_B_LATIN], counts[_B_PUNCT], flags)
+    arabic = (counted & _COUNT_MASK).tolist()
+    latin = ((counted >> _COUNT_FIELD) & _COUNT_MASK).tolist()
+    punct = (counted >> 2 * _COUNT_FIELD).tolist()
+    return _Measures(norms, tokens, arabic, latin, punct, flags.tolist())
 
 
 def line_view(text: str) -> LineView:

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pycrfsuite
 
-from segmenter.features import FEATURE_VERSION, NEIGHBOUR_OFFSETS, NEIGHBOUR_PREFIXES, PageParts
+from segmenter.features import FEATURE_VERSION, NEIGHBOUR_OFFSETS, NEIGHBOUR_PREFIXES, LineView, PageParts
 from segmenter.types import CONTENT_ROLES, ModelError, Role
 
 CONTENT_ORDER: tuple[Role, ...] = (Role.HEADLINE, Role.DATELINE, Role.BODY, Role.TWEET)
@@ -37,6 +37,7 @@ LABELS: tuple[str, ...] = tuple(
 
 MODEL_FORMAT = 1
 NEG_INF = -1e30
+_OWN_CACHE_SIZE = 8_192  # memoised own-feature blocks (under 1 KB each)
 
 
 def label_role(label: str) -> Role:
@@ -254,7 +255,27 @@ class CrfModel:
             table[own_row, slot] = self.state_weights[row]
         self._own_index = own_index
         self._own_table = table
+        self._own_cache: dict[tuple[str, ...], np.ndarray] = {}
         self._slot_offsets = [(slot, off) for slot, off in enumerate(NEIGHBOUR_OFFSETS, start=1)]
+
+    def _own_scores(self, views: Sequence[LineView]) -> np.ndarray:
+        """Per line, the weights of its own features at offset 0 and as each neighbour's.
+
+        Lines share feature sets (a body paragraph's own features are mostly buckets),
+        so the summed block of a feature set is memoised (bounded: memory stays flat).
+        """
+        cache = self._own_cache
+        blocks = []
+        for view in views:
+            block = cache.get(view.own)
+            if block is None:
+                if len(cache) >= _OWN_CACHE_SIZE:
+                    cache.clear()
+                get = self._own_index.get
+                unknown = len(self._own_index)
+                block = cache[view.own] = self._own_table[[get(f, unknown) for f in view.own]].sum(axis=0)
+            blocks.append(block)
+        return np.stack(blocks)
 
     def unary_from_parts(self, parts: PageParts) -> np.ndarray:
         """State scores of a page's lines from own and context features (fast path)."""
@@ -262,7 +283,7 @@ class CrfModel:
         n_labels = len(self.labels)
         if n == 0:
             return np.zeros((0, n_labels))
-        own = _sum_rows(self._own_table, self._own_index, [v.own for v in parts.views])
+        own = self._own_scores(parts.views)
         unary = _sum_rows(self.state_weights, self.attribute_index, parts.context)
         unary += own[:, 0]
         for slot, off in self._slot_offsets:
