@@ -289,29 +289,35 @@ class LineView:
     is_long: bool
 
 
+_END_FEATURES = {
+    ".": "end:period",
+    ":": "end:colon",
+    "?": "end:question",
+    "؟": "end:question",
+    "!": "end:exclaim",
+    "،": "end:comma",
+    ",": "end:comma",
+    "-": "end:dash",
+    "–": "end:dash",
+    "—": "end:dash",
+    '"': "end:quote",
+    "»": "end:quote",
+    "”": "end:quote",
+    ")": "end:paren",
+    "|": "end:pipe",
+}
+
+
 def _end_feature(stripped: str) -> str:
     if not stripped:
         return "end:none"
     last = stripped[-1]
     if stripped.endswith(("..", "…")):
         return "end:ellipsis"
-    return {
-        ".": "end:period",
-        ":": "end:colon",
-        "?": "end:question",
-        "؟": "end:question",
-        "!": "end:exclaim",
-        "،": "end:comma",
-        ",": "end:comma",
-        "-": "end:dash",
-        "–": "end:dash",
-        "—": "end:dash",
-        '"': "end:quote",
-        "»": "end:quote",
-        "”": "end:quote",
-        ")": "end:paren",
-        "|": "end:pipe",
-    }.get(last, "end:digit" if last.isdigit() else ("end:letter" if last.isalpha() else "end:other"))
+    end = _END_FEATURES.get(last)
+    if end is not None:
+        return end
+    return "end:digit" if last.isdigit() else ("end:letter" if last.isalpha() else "end:other")
 
 
 # --- page-wide measurements -----------------------------------------------------
@@ -552,9 +558,13 @@ def _view(
     seen: set[str] = set()
     # the middle of a paragraph says nothing about furniture: only its ends are looked at
     if n_tok > CUE_HEAD_TOKENS + CUE_TAIL_TOKENS:
+        ends = toks[:CUE_HEAD_TOKENS] + toks[-CUE_TAIL_TOKENS:]
         cue_positions: Iterable[int] = chain(range(CUE_HEAD_TOKENS), range(n_tok - CUE_TAIL_TOKENS, n_tok))
     else:
+        ends = toks
         cue_positions = range(n_tok)
+    if index.keys().isdisjoint(ends):  # most lines: no word that opens a cue phrase
+        cue_positions = ()
     for i in cue_positions:
         candidates = index.get(toks[i])
         if not candidates:

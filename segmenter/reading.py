@@ -47,6 +47,14 @@ def split_lines(text: str) -> list[RawLine]:
     """Split ``text`` into lines with offsets; the empty string is one empty line."""
     lines: list[RawLine] = []
     start = 0
+    if "\r" not in text:  # the common case: one str.split, offsets by length
+        *body, last = text.split("\n")
+        for line in body:
+            end = start + len(line)
+            lines.append(RawLine(line, start, end, "\n"))
+            start = end + 1
+        lines.append(RawLine(last, start, len(text), ""))
+        return lines
     for match in _LINE_BREAK_RE.finditer(text):
         lines.append(RawLine(text[start : match.start()], start, match.start(), match.group()))
         start = match.end()

@@ -44,3 +44,20 @@ def test_sanitize_replaces_lone_surrogates_only() -> None:
 def test_sanitize_rejects_non_strings() -> None:
     with pytest.raises(TypeError):
         sanitize(b"bytes")  # type: ignore[arg-type]
+
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+_LINE_TEXT = st.text(alphabet=st.sampled_from(list("ab ج\u2028\x0c\n\r")), max_size=40)
+
+
+@given(_LINE_TEXT)
+def test_split_lines_offsets_and_terminators_rebuild_the_text(text: str) -> None:
+    lines = split_lines(text)
+    assert join_lines(lines) == text
+    for line in lines:
+        assert text[line.start : line.end] == line.text
+        assert "\n" not in line.text and "\r" not in line.text
+        assert line.newline in ("\n", "\r\n", "\r", "")
+    assert [line.newline for line in lines][-1] == ""
