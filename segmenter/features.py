@@ -267,14 +267,17 @@ _CONTENT_WORD_CACHE = _ContentWordCache()
 _CONTENT_WORD_CACHE_SIZE = 100_000  # cleared when full: memory stays bounded
 
 
-def _content_words(tokens: list[str]) -> frozenset[str]:
-    """Light-stemmed content words of a line, for lexical cohesion."""
+def _content_stems(tokens: list[str]) -> list[str | None]:
+    """Per token, its :func:`_content_word` (memoised; the cache is bounded)."""
     cache = _CONTENT_WORD_CACHE
     if len(cache) > _CONTENT_WORD_CACHE_SIZE:
         cache.clear()
-    words = set(map(cache.__getitem__, tokens))
-    words.discard(None)
-    return frozenset(words)  # type: ignore[arg-type]
+    return list(map(cache.__getitem__, tokens))
+
+
+def _content_words(tokens: list[str]) -> frozenset[str]:
+    """Light-stemmed content words of a line, for lexical cohesion."""
+    return frozenset(filter(None, _content_stems(tokens)))  # stems are never empty
 
 
 @dataclass(slots=True, frozen=True)
@@ -400,6 +403,7 @@ class _Measures:
 
     norms: list[str]
     tokens: list[list[str]]
+    words: list[frozenset[str]]
     arabic: list[int]
     latin: list[int]
     punct: list[int]
@@ -458,14 +462,17 @@ def _measure(samples: Sequence[str]) -> _Measures:
         before = np.concatenate(([0], np.cumsum(token_starts)))[n_bounds].tolist()
         flat = word_text.split()
         tokens = [flat[before[2 * i] : before[2 * i + 1]] for i in range(n)]
+        stems = _content_stems(flat)
+        words = [frozenset(filter(None, stems[before[2 * i] : before[2 * i + 1]])) for i in range(n)]
     else:  # a few letters lower-case to two characters: offsets move, go line by line
         n_list = n_bounds.tolist()
         norms = [mapped_text[n_list[2 * i] : n_list[2 * i + 1]].lower() for i in range(n)]
         tokens = [tokens_of(norm) for norm in norms]
+        words = [_content_words(toks) for toks in tokens]
     arabic = (counted & _COUNT_MASK).tolist()
     latin = ((counted >> _COUNT_FIELD) & _COUNT_MASK).tolist()
     punct = (counted >> 2 * _COUNT_FIELD).tolist()
-    return _Measures(norms, tokens, arabic, latin, punct, flags.tolist())
+    return _Measures(norms, tokens, words, arabic, latin, punct, flags.tolist())
 
 
 def line_view(text: str) -> LineView:
@@ -481,13 +488,21 @@ def line_views(texts: Sequence[str]) -> list[LineView]:
     samples = [s[:MAX_FEATURE_CHARS] for s in stripped]
     m = _measure(samples)
     return [
-        _view(stripped[i], samples[i], m.norms[i], m.tokens[i], m.arabic[i], m.latin[i], m.punct[i], m.flags[i])
+        _view(stripped[i], samples[i], m.norms[i], m.tokens[i], m.words[i], m.arabic[i], m.latin[i], m.punct[i], m.flags[i])
         for i in range(len(texts))
     ]
 
 
 def _view(
-    stripped: str, sample: str, norm: str, toks: list[str], arabic: int, latin: int, punct: int, flags: int
+    stripped: str,
+    sample: str,
+    norm: str,
+    toks: list[str],
+    words: frozenset[str],
+    arabic: int,
+    latin: int,
+    punct: int,
+    flags: int,
 ) -> LineView:
     """A line's own features from its measurements (see :func:`line_view`)."""
     n_tok = len(toks)
@@ -647,7 +662,7 @@ def _view(
         own=tuple(dict.fromkeys(feats)),
         n_tokens=n_tok,
         normalized_key=key,
-        words=_content_words(toks),
+        words=words,
         is_read_also=is_read_also,
         is_long=n_tok >= LONG_TOKENS,
     )
