@@ -30,7 +30,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from itertools import chain
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 
 import numpy as np
 import regex
@@ -229,22 +229,23 @@ def _ratio_bucket(ratio: float) -> str:
     return _bucket(ratio, (0.0, 0.2, 0.5, 0.8), ("0", "low", "mid", "high", "all"))
 
 
-_STEM_CACHE_SIZE = 50_000  # words repeat across lines: stems are cached (bounded)
 _PREFIXES = ("وال", "بال", "فال", "كال", "لل", "ال", "و", "ف", "ب", "ل")
 _SUFFIXES = ("هما", "ات", "ون", "ين", "ها", "هم", "ان", "ه", "ي")
 MIN_STEM = 3
+# the affixes by length, longest first: of one length at most one can match a word
+_PREFIXES_BY_LENGTH = tuple((n, frozenset(p for p in _PREFIXES if len(p) == n)) for n in (3, 2, 1))
+_SUFFIXES_BY_LENGTH = tuple((n, frozenset(x for x in _SUFFIXES if len(x) == n)) for n in (3, 2, 1))
 
 
-@lru_cache(maxsize=_STEM_CACHE_SIZE)
 def _light_stem(tok: str) -> str:
     """Strip one common prefix and one suffix (Arabic clitics, plurals) for matching."""
-    for prefix in _PREFIXES:
-        if tok.startswith(prefix) and len(tok) - len(prefix) >= MIN_STEM:
-            tok = tok[len(prefix) :]
+    for n, prefixes in _PREFIXES_BY_LENGTH:
+        if tok[:n] in prefixes and len(tok) - n >= MIN_STEM:
+            tok = tok[n:]
             break
-    for suffix in _SUFFIXES:
-        if tok.endswith(suffix) and len(tok) - len(suffix) >= MIN_STEM:
-            return tok[: -len(suffix)]
+    for n, suffixes in _SUFFIXES_BY_LENGTH:
+        if tok[-n:] in suffixes and len(tok) - n >= MIN_STEM:
+            return tok[:-n]
     return tok
 
 
