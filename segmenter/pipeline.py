@@ -19,15 +19,16 @@ from typing import TypeVar
 
 from segmenter import metadata as metadata_stage
 from segmenter.assembly import assemble, build_lines
-from segmenter.features import is_blank, page_parts
+from segmenter.features import page_parts
 from segmenter.reading import sanitize, split_lines
-from segmenter.tagging import CrfModel, articles_from_labels, label_role
+from segmenter.tagging import LABELS, CrfModel, articles_from_labels, label_role
 from segmenter.types import Page, Role, SegmenterError
 
 T = TypeVar("T")
 MODEL_NAME = "segmenter.crfsuite"
 METADATA_NAME = "segmenter.json"
 _CHUNK_SIZE = 32  # pages per task sent to a worker process
+_ROLE_OF_LABEL = {label: label_role(label) for label in LABELS}
 _MAX_IN_FLIGHT_PER_JOB = 4  # chunks queued per worker: bounds memory on huge inputs
 
 
@@ -96,24 +97,24 @@ class Segmenter:
         """Segment one page (the text of one scraped page)."""
         raw = split_lines(sanitize(text))
         texts = [line.text for line in raw]
-        result = self.model.tag_parts(page_parts(texts), marginals=self.options.confidence)
-        roles: list[Role] = []
-        articles: list[int] = []
-        confidence: list[float] = []
+        parts = page_parts(texts)
+        result = self.model.tag_parts(parts, marginals=self.options.confidence)
+        # blank lines are blank, in the article of the tagged line before them
+        n_lines = len(texts)
+        roles: list[Role] = [Role.BLANK] * n_lines
+        articles: list[int] = [0] * n_lines
+        confidence: list[float] = [1.0] * n_lines
         tagged_articles = articles_from_labels(result.labels)
-        k = 0
+        for k, position in enumerate(parts.positions):
+            roles[position] = _ROLE_OF_LABEL[result.labels[k]]
+            articles[position] = tagged_articles[k]
+            confidence[position] = result.confidence[k]
         current = 0
-        for line_text in texts:
-            if is_blank(line_text):
-                roles.append(Role.BLANK)
-                articles.append(current)
-                confidence.append(1.0)
+        for position in range(n_lines):
+            if roles[position] is Role.BLANK:
+                articles[position] = current
             else:
-                roles.append(label_role(result.labels[k]))
-                current = tagged_articles[k]
-                articles.append(current)
-                confidence.append(result.confidence[k])
-                k += 1
+                current = articles[position]
         page = assemble(build_lines(raw, roles, articles, confidence), page_id=page_id)
         if self.options.metadata:
             for article in page.articles:
