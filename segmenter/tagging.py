@@ -315,15 +315,22 @@ class CrfModel:
         trans = self._state_trans
         start = np.where(self._lattice.start_allowed, unary[0], NEG_INF)
         delta = start
-        back = np.zeros((n, len(start)), dtype=np.int64)
+        n_states = len(start)
+        states = np.arange(n_states)
+        back = np.zeros((n, n_states), dtype=np.intp)
+        scores = np.empty((n_states, n_states))  # reused: small arrays, call overhead dominates
         for t in range(1, n):
-            scores = delta[:, None] + trans
-            back[t] = scores.argmax(axis=0)
-            delta = scores[back[t], np.arange(len(delta))] + unary[t]
+            np.add(delta[:, None], trans, out=scores)
+            best = scores.argmax(axis=0)
+            back[t] = best
+            delta = scores[best, states]
+            delta += unary[t]
         delta = np.where(self._lattice.end_allowed, delta, NEG_INF)
-        path = [int(delta.argmax())]
+        state = int(delta.argmax())
+        path = [state]
         for t in range(n - 1, 0, -1):
-            path.append(int(back[t, path[-1]]))
+            state = int(back[t, state])
+            path.append(state)
         path.reverse()
         labels = [self.labels[self._lattice.state_label[s]] for s in path]
         if not marginals:
