@@ -38,7 +38,7 @@ from pyarabic import araby
 
 from segmenter import lexicons
 
-FEATURE_VERSION = "1"
+FEATURE_VERSION = "2"
 
 # --- normalisation -----------------------------------------------------------------
 
@@ -150,6 +150,18 @@ def _token_lexicon_map() -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
+@cache
+def _opener_map() -> dict[str, str]:
+    """Normalised opening phrase -> ``open:lede`` / ``open:continuation`` (longest wins)."""
+    out: dict[str, str] = {}
+    for name, feature in (("lede_openers", "open:lede"), ("continuation_openers", "open:continuation")):
+        for phrase in lexicons.load(name):
+            key = " ".join(tokens_of(normalize(phrase)))
+            if key and len(key.split()) <= OPENER_MAX_TOKENS:
+                out.setdefault(key, feature)
+    return out
+
+
 _DIALECT_MONTHS = frozenset(
     {"months_levantine", "months_egyptian", "months_maghrebi", "months_english", "hijri_months"}
 )
@@ -205,6 +217,8 @@ CUE_HEAD_TOKENS = 12  # cue phrases are looked for in a line's first tokens ...
 CUE_TAIL_TOKENS = 6  # ... and its last ones
 DATE_HEAD_TOKENS = 30  # month and weekday names count in the opening of a line
 W0_MIN_TOKENS = 7  # lines this long get their first word as a feature
+OPENER_MIN_TOKENS = 4  # lines this long are checked for a lede or continuation opener
+OPENER_MAX_TOKENS = 4  # longest opener phrase, in tokens
 
 _STOPWORDS = frozenset(
     normalize(w)
@@ -657,6 +671,14 @@ def _view(
         feats.append(f"w0:{first}" if len(first) > 1 and not first.isdigit() else "w0:#")
         if first.startswith("و") and len(first) > 3:
             feats.append("w0:waw")
+    # how a paragraph opens: a lede verb starts a story, an attribution carries one on
+    if n_tok >= OPENER_MIN_TOKENS:
+        openers = _opener_map()
+        for n in range(min(OPENER_MAX_TOKENS, n_tok), 0, -1):
+            kind = openers.get(" ".join(toks[:n]))
+            if kind is not None:
+                feats.append(kind)
+                break
     key = " ".join(toks)
     is_read_also = "cue:read_also@start" in feats and n_tok <= SHORT_TOKENS
     return LineView(

@@ -133,6 +133,39 @@ def test_every_lexicon_phrase_matches_itself() -> None:
             assert f"cue:{name}@start" in feats, (name, phrase)
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("أعلنت وزارة الصحة اليوم عن تسجيل حالات جديدة", "open:lede"),
+        ("وأضاف أن الوزارة ستواصل العمل على ذلك", "open:continuation"),
+        ("من جهته قال المتحدث إن الأمر طبيعي", "open:continuation"),
+        ("يُذكر أنّ المشروع بدأ قبل عامين", "open:continuation"),
+        ("السلام عليكم ورحمة الله وبركاته جميعا", None),
+        ("أعلن", None),  # too short to be a paragraph opening
+    ],
+)
+def test_paragraph_openers(text: str, expected: str | None) -> None:
+    feats = own(text)
+    found = {f for f in feats if f.startswith("open:")}
+    assert found == ({expected} if expected else set())
+
+
+def test_every_opener_phrase_is_recognised() -> None:
+    from segmenter.features import OPENER_MIN_TOKENS
+
+    for name, feature in (("lede_openers", "open:lede"), ("continuation_openers", "open:continuation")):
+        for phrase in lexicons.load(name):
+            padded = phrase + " " + " ".join(["كلمة"] * OPENER_MIN_TOKENS)
+            assert feature in own(padded), (name, phrase)
+
+
+def test_opener_lists_do_not_overlap() -> None:
+    def keys(name: str) -> set[str]:
+        return {" ".join(tokens_of(normalize(p))) for p in lexicons.load(name)}
+
+    assert not keys("lede_openers") & keys("continuation_openers")
+
+
 def test_huge_lines_are_described_by_a_bounded_prefix() -> None:
     """Regex work is bounded: a 1 MB line costs what a MAX_FEATURE_CHARS line costs."""
     from segmenter.features import MAX_FEATURE_CHARS
