@@ -321,7 +321,9 @@ class PageContext:
         return self.rng.random() < p
 
     def pick(self, name: str) -> str:
-        return self.rng.choice(phrases(name, self.split))
+        phrase = self.rng.choice(phrases(name, self.split))
+        # markers such as "المزيد من {site}" are used unfilled; name the page's site
+        return phrase.replace("{site}", self.site) if "{site}" in phrase and self.site else phrase
 
     def article(self, *, min_paragraphs: int = 1) -> SourceArticle:
         """A random article not yet used on this page."""
