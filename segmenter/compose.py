@@ -61,6 +61,10 @@ The test split measures generalisation, so it shares as little as possible with 
   the title (``news_site_article``), print-view furniture at the end, and wire items
   opened by an agency line (``wire_roundup_page``, train only), each with train
   phrasings, so the test templates measure new arrangements, not unseen element kinds.
+  Likewise agency copy's closing lines (end mark, time stamp, editor initials), which
+  the corpus shows only in a test outlet, get train-only formats
+  (:data:`TRAIN_WIRE_STAMPS`). Train-only options are drawn only on train pages, so
+  adding one leaves the test split byte-identical.
 
 Determinism: every draw goes through a ``random.Random`` seeded from ``(seed, split)``;
 articles and outlets are iterated in sorted order; the output files are gzip with
@@ -110,6 +114,17 @@ MAX_SECONDARY_PARAGRAPHS = 8
 P_BYLINE_FIRST = 0.1  # single-article pages whose columnist byline stands before the title
 P_PRINT_FURNITURE = 0.12  # pages ending in print-view furniture
 TRAIN_RULES = ("• • •", "--------", "=====", "~ ~ ~")  # item separators of train-only layouts
+# Train-only options, drawn only when ``ctx.split == "train"`` (tested first, so the test
+# split's random stream, and so its pages, stay exactly as they were).
+P_TRAIN_WIRE_END = 0.07  # agency copy closing with an end mark and/or its time stamp
+P_TRAIN_BYLINE_FIRST = 0.08  # extra share of columnist bylines before the title
+# Closing lines of agency copy (train phrasings; the corpus' own are test outlets'):
+# the stamp is the article's time (dateline), the end mark and editor initials furniture.
+TRAIN_WIRE_STAMPS = (
+    "{t24} جمت", "{hhmm} جمت", "{agency} {hhmm} جمت {y}", "الساعة {t24} بتوقيت جرينتش", "{t24} GMT",
+    "{t24} (ت.ج)", "{dd}/{mm}/{y} {t24}", "{t24} بتوقيت {city}", "{agency}{dd}{hhmm} جمت",
+)
+TRAIN_WIRE_ENDS = ("(النهاية)", "-النهاية-", "ـ النهاية ـ", "النهاية ///", "(ي.ع)", "ع.م/ح.س", "ع ا ف/ ي ب", "س م ع / ع ع")
 
 TEMPLATE_WEIGHTS: dict[str, dict[Split, float]] = {
     "news_site_article": {"train": 0.30, "test": 0.18},
@@ -321,7 +336,9 @@ class PageContext:
         return self.rng.random() < p
 
     def pick(self, name: str) -> str:
-        return self.rng.choice(phrases(name, self.split))
+        phrase = self.rng.choice(phrases(name, self.split))
+        # markers such as "المزيد من {site}" are used unfilled; name the page's site
+        return phrase.replace("{site}", self.site) if "{site}" in phrase and self.site else phrase
 
     def article(self, *, min_paragraphs: int = 1) -> SourceArticle:
         """A random article not yet used on this page."""
@@ -637,6 +654,18 @@ def _topic(text: str, rng: Random) -> str:
     return " ".join(words).rstrip("،.:؛")
 
 
+def wire_end(ctx: PageContext, b: PageBuilder) -> None:
+    """(train only) The closing lines of agency copy: end mark, time stamp, editor initials."""
+    rng = ctx.rng
+    if ctx.chance(0.5):
+        b.add(FOOTER, rng.choice(TRAIN_WIRE_ENDS[:4]))
+    if ctx.chance(0.8):
+        hhmm = f"{rng.randint(0, 23):02d}{rng.randint(0, 59):02d}"
+        b.add(DATELINE, ctx.fill(rng.choice(TRAIN_WIRE_STAMPS), hhmm=hhmm), glue=ctx.chance(0.5))
+    if ctx.chance(0.3):
+        b.add(FOOTER, rng.choice(TRAIN_WIRE_ENDS[4:]), glue=True)
+
+
 def render_article(
     ctx: PageContext, b: PageBuilder, art: SourceArticle, style: ArticleStyle, *, new_article: bool = True
 ) -> None:
@@ -727,6 +756,8 @@ def render_article(
             add_embed(ctx, b)
     for role, text in tail:
         b.add(role, text)
+    if ctx.split == "train" and style.extras and ctx.chance(P_TRAIN_WIRE_END):
+        wire_end(ctx, b)
     if style.dateline_after:
         b.add(DATELINE, ctx.date_line())
 
@@ -767,7 +798,9 @@ def news_site_article(ctx: PageContext, b: PageBuilder) -> None:
         top_furniture(ctx, b)
     if titled and not ctx.chance(0.2):
         style.repeat_title = max(0, style.repeat_title - 1)
-    if not titled and style.headline and ctx.chance(P_BYLINE_FIRST):
+    if not titled and style.headline and (
+        ctx.chance(P_BYLINE_FIRST) or (ctx.split == "train" and ctx.chance(P_TRAIN_BYLINE_FIRST))
+    ):
         byline_first(ctx, b, art, style)
     else:
         render_article(ctx, b, art, style, new_article=not titled)
@@ -943,6 +976,8 @@ def wire_roundup_page(ctx: PageContext, b: PageBuilder) -> None:
         b.add(DATELINE, ctx.fill(ctx.rng.choice(("{city} - {agency}", "{city} ({agency})", "{agency} - {city}"))))
         style = ArticleStyle(headline=False, datelines=0, extras=False, max_paragraphs=ctx.rng.randint(1, 3))
         render_article(ctx, b, art, style, new_article=False)
+        if ctx.chance(0.4):
+            wire_end(ctx, b)
         if ctx.chance(0.3):
             b.add(FOOTER, ctx.fill(ctx.pick("source_formats")))
     end_furniture(ctx, b, heavy=ctx.chance(0.5))
