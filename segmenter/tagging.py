@@ -200,6 +200,7 @@ class CrfModel:
         self._state_trans = np.where(
             lat.allowed, self.transitions[np.ix_(lat.state_label, lat.state_label)], NEG_INF
         )
+        self._state_trans_exp = np.exp(self._state_trans)  # disallowed: exp(-1e30) = 0
         tagger.close()
 
     @classmethod
@@ -338,7 +339,42 @@ class CrfModel:
         return TagResult(labels, self._label_marginals(unary, start, path))
 
     def _label_marginals(self, unary: np.ndarray, start: np.ndarray, path: list[int]) -> list[float]:
-        """P(label of line t = chosen label) under the constrained lattice (forward-backward)."""
+        """P(label of line t = chosen label) under the constrained lattice (forward-backward).
+
+        Computed with probabilities scaled at every step (a matrix-vector product per
+        line; the arrays are tiny, so the number of NumPy calls is what costs); in log
+        space only if a scale underflows.
+        """
+        n, s = unary.shape
+        emit = np.exp(unary - unary.max(axis=1, keepdims=True))
+        alpha = np.empty((n, s))
+        first = np.exp(start - start.max())
+        alpha[0] = first / first.sum()
+        trans = self._state_trans_exp
+        for t in range(1, n):
+            a = (alpha[t - 1] @ trans) * emit[t]
+            alpha[t] = a / a.sum()
+        beta = np.empty((n, s))
+        beta[-1] = self._lattice.end_allowed
+        for t in range(n - 2, -1, -1):
+            b = trans @ (emit[t + 1] * beta[t + 1])
+            beta[t] = b / b.sum()
+        post = alpha * beta
+        totals = post.sum(axis=1, keepdims=True)
+        if not np.all(np.isfinite(post)) or not np.all(totals > 0):
+            return self._label_marginals_log(unary, start, path)
+        post /= totals
+        return self._chosen_label_mass(post, path)
+
+    def _chosen_label_mass(self, post: np.ndarray, path: list[int]) -> list[float]:
+        state_label = self._lattice.state_label
+        out = []
+        for t, state in enumerate(path):
+            out.append(float(min(1.0, post[t][state_label == state_label[state]].sum())))
+        return out
+
+    def _label_marginals_log(self, unary: np.ndarray, start: np.ndarray, path: list[int]) -> list[float]:
+        """:meth:`_label_marginals` in log space (slower; safe from underflow)."""
         n, s = unary.shape
         trans = self._state_trans
         alpha = np.empty((n, s))
@@ -350,12 +386,7 @@ class CrfModel:
         for t in range(n - 2, -1, -1):
             beta[t] = _logsumexp(trans + (unary[t + 1] + beta[t + 1])[None, :], axis=1)
         log_z = _logsumexp(alpha[-1] + beta[-1], axis=0)
-        post = np.exp(alpha + beta - log_z)
-        state_label = self._lattice.state_label
-        out = []
-        for t, state in enumerate(path):
-            out.append(float(min(1.0, post[t][state_label == state_label[state]].sum())))
-        return out
+        return self._chosen_label_mass(np.exp(alpha + beta - log_z), path)
 
     def top_features(self, k: int = 20) -> list[tuple[str, str, float]]:
         """The ``k`` heaviest (attribute, label, weight) triples, for ``segmenter explain``."""

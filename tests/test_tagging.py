@@ -176,3 +176,31 @@ def test_fast_scoring_equals_scoring_the_full_feature_strings(toy_model: CrfMode
         slow = toy_model.unary_scores(page_features(texts))
         fast = toy_model.unary_from_parts(page_parts(texts))
         np.testing.assert_allclose(fast, slow, atol=1e-9)
+
+
+def test_marginals_match_brute_force_and_the_log_space_version(toy_model: CrfModel) -> None:
+    """Confidence = P(line's label) summed over every allowed path, exactly."""
+    import itertools
+
+    lines = ["عنوان الخبر", "نص " * 20 + ".", "عنوان آخر", "نص " * 15 + "."]
+    feats = page_features(lines)
+    unary = toy_model.unary_scores(feats)
+    scores: dict[tuple[int, ...], float] = {}
+    for path in itertools.product(range(len(LABELS)), repeat=len(lines)):
+        if _allowed([LABELS[i] for i in path]):
+            score = sum(unary[t, i] for t, i in enumerate(path))
+            scores[path] = score + sum(toy_model.transitions[a, b] for a, b in zip(path, path[1:]))
+    top = max(scores.values())
+    weights = {path: np.exp(score - top) for path, score in scores.items()}
+    total = sum(weights.values())
+    result = toy_model.tag(feats)
+    for t, label in enumerate(result.labels):
+        exact = sum(w for path, w in weights.items() if LABELS[path[t]] == label) / total
+        assert result.confidence[t] == pytest.approx(exact, abs=1e-9)
+    lattice = toy_model._lattice
+    states = unary[:, lattice.state_label]
+    start = np.where(lattice.start_allowed, states[0], -1e30)
+    path = [0] * len(lines)
+    assert toy_model._label_marginals(states, start, path) == pytest.approx(
+        toy_model._label_marginals_log(states, start, path), abs=1e-9
+    )
