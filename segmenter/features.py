@@ -38,7 +38,7 @@ from pyarabic import araby
 
 from segmenter import lexicons
 
-FEATURE_VERSION = "2"
+FEATURE_VERSION = "3"
 
 # --- normalisation -----------------------------------------------------------------
 
@@ -749,9 +749,9 @@ def line_views_cached(texts: Sequence[str]) -> list[LineView]:
 
 _COHESION_EDGES = (0.0, 0.08, 0.2, 0.4)
 _COHESION_NAMES = ("0", "low", "mid", "high", "top")
-_COH_PREV, _COH_NEXT, _COH_STORY, _COH_PARA, _COH_BODY_NEXT = (
+_COH_PREV, _COH_NEXT, _COH_STORY, _COH_PARA, _COH_ACROSS, _COH_BODY_NEXT = (
     [f"{name}:{bucket}" for bucket in _COHESION_NAMES]
-    for name in ("coh_prev", "coh_next", "coh_story", "coh_para", "coh_body_next")
+    for name in ("coh_prev", "coh_next", "coh_story", "coh_para", "coh_across", "coh_body_next")
 )
 _NO_WORDS: frozenset[str] = frozenset()
 
@@ -864,6 +864,12 @@ def page_parts(texts: Sequence[str]) -> PageParts:
             feats.append("coh_next:none")
         # where the paragraphs are: headlines stand just before them, menus far before
         ahead = next_long[k]
+        # does the story go on across this line? (a subheading, not a new article's title:
+        # the next paragraph shares words with the paragraphs before the line)
+        if not view.is_long and ahead >= 0 and line_words[ahead]:
+            earlier = _NO_WORDS.union(*story_words[max(0, k - WIDE_COHESION_WINDOW) : k])
+            if earlier:
+                feats.append(_COH_ACROSS[_overlap_slot(line_words[ahead], earlier)])
         feats.append(_NEXT_LONG_FEATURES[_distance_slot(ahead - k) if ahead >= 0 else -1])
         feats.append(_PREV_LONG_FEATURES[_distance_slot(k - previous_long) if previous_long >= 0 else -1])
         if view.words and ahead >= 0:
