@@ -953,9 +953,9 @@ def _skip_separators(text: str, offset: int) -> int:
     return offset
 
 
-def _glued_dateline(text: str) -> int | None:
+def _glued_dateline(text: str, normalized: tuple[str, list[int]] | None = None) -> int | None:
     """Body offset of a line that opens with a date stamp (and maybe a byline) then prose."""
-    norm, index = _normalize_with_map(text[:MAX_SCAN_CHARS])
+    norm, index = normalized or _normalize_with_map(text[:MAX_SCAN_CHARS])
     lead = len(norm) - len(norm.lstrip())
     stamp_end = _date_stamp_end(norm[lead:])
     if stamp_end is None:
@@ -1004,12 +1004,14 @@ def _glued_dateline(text: str) -> int | None:
     return body_start
 
 
-def _glued_subheading(text: str) -> int | None:
+def _glued_subheading(text: str, normalized: tuple[str, list[int]] | None = None) -> int | None:
     """Offset of a paragraph opener stuck to a short subheading (``...العراقفي إطار``)."""
-    norm, index = _normalize_with_map(text[:MAX_SCAN_CHARS])
+    norm, index = normalized or _normalize_with_map(text[:MAX_SCAN_CHARS])
     for match in GLUED_TOKEN_RE.finditer(norm):
-        head_words = norm[: match.start()].split() + [match["head"]]
-        if not MIN_SUBHEADING_WORDS <= len(head_words) <= MAX_SUBHEADING_WORDS:
+        n_head_words = len(norm[: match.start()].split()) + 1
+        if n_head_words > MAX_SUBHEADING_WORDS:
+            break  # later matches stand after even more words
+        if n_head_words < MIN_SUBHEADING_WORDS:
             continue
         if _SUBHEADING_PUNCT_RE.search(norm[: match.end("head")]):
             return None
@@ -1028,10 +1030,11 @@ def _glued_subheading(text: str) -> int | None:
 
 def classify_glued(text: str) -> GluedSplit | None:
     """Where and why a line is glued (dateline stamp first, then subheading); None if not."""
-    offset = _glued_dateline(text)
+    normalized = _normalize_with_map(text[:MAX_SCAN_CHARS])
+    offset = _glued_dateline(text, normalized)
     if offset is not None:
         return GluedSplit(offset, "dateline")
-    offset = _glued_subheading(text)
+    offset = _glued_subheading(text, normalized)
     if offset is not None:
         return GluedSplit(offset, "subheading")
     return None
