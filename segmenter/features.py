@@ -8,14 +8,20 @@ learned weights can be printed and understood (``segmenter explain``). Three lay
    length and shape, Unicode classes (Arabic and Latin letters, both kinds of digits,
    emoji, punctuation), final punctuation, bullets, cue lexicons (``segmenter/lexicons``),
    date/time shapes (month names by region, Hijri, weekdays, years, clock times),
-   byline and agency shapes, social-post signatures, and the first word.
+   byline and agency shapes, social-post signatures, the first word, and how a
+   paragraph opens (a lede verb that starts a story, or an attribution that carries
+   one on). What a line's characters are is measured for the whole page at once
+   (:func:`line_views`): one NumPy table look-up per code point instead of a regex
+   call per line and shape.
 2. **Neighbour features**: the own features of the previous and next non-blank lines
    (a window of ±2), prefixed ``-2:``, ``-1:``, ``+1:``, ``+2:``, shared, not recomputed.
 3. **Page context**: position in the page, whether blank lines stand around the line,
    whether a long (paragraph-like) line or a "read also" marker came before, repeated
    lines (titles shown two or three times), and lexical cohesion: how many of the
-   line's content words occur in the lines before and after it (TextTiling-style),
-   which marks where one article ends and another begins when no marker does.
+   line's content words occur in the lines before and after it, in the paragraphs
+   before it, and — across a short line — how much the next paragraph shares with
+   the paragraphs before (TextTiling-style), which marks where one article ends and
+   another begins when no marker does.
 
 Blank lines are not part of the CRF sequence: they are always ``blank`` and carry
 no information beyond "there was a gap", which the ``blank_before``/``blank_after``
