@@ -470,6 +470,9 @@ def parse_date(text: str, *, reference: datetime.date | None = None) -> ParsedDa
     return ParsedDate(raw=text[raw_start:raw_end], iso=iso, calendar=cand.calendar)
 
 
+STAMP_WINDOW_CHARS = 120  # far longer than any date with its weekday and time
+
+
 def _date_stamp_end(norm: str) -> int | None:
     """End (normalised offset) of the date stamp that opens ``norm``, labels and times included.
 
@@ -486,7 +489,11 @@ def _date_stamp_end(norm: str) -> int | None:
             cursor = weekday.end()
         cursor = len(norm) - len(norm[cursor:].lstrip(" ,-|"))
         # the extent of a stamp does not depend on day/month order, so 03/04/2024 counts here
-        spans = [(c.end, c.time) for c in _gregorian_candidates(norm) + _hijri_candidates(norm)
+        # only dates starting at the cursor count: look at a window cut at white space far
+        # past the longest date, so no date starting there is cut and none is created
+        cut = norm.find(" ", cursor + STAMP_WINDOW_CHARS)
+        window = norm if cut < 0 else norm[:cut]
+        spans = [(c.end, c.time) for c in _gregorian_candidates(window) + _hijri_candidates(window)
                  if c.start == cursor]
         numeric = NUMERIC_DATE_RE.match(norm, cursor)
         if numeric:
@@ -925,6 +932,7 @@ WEAK_LETTERS = frozenset("اويىئؤء")
 GLUE_FALSE_FRIENDS: tuple[str, ...] = ("رحمن",)
 MIN_SUBHEADING_WORDS = 2
 MAX_SUBHEADING_WORDS = 10
+_FIRST_WORDS_RE = regex.compile(rf"(?:\s*\S+){{{MAX_SUBHEADING_WORDS}}}\s")
 MIN_BODY_WORDS = 6
 _DEFINITE_PREFIX_RE = regex.compile(r"^(?:وال|بال|فال|كال|لل|ال)")
 _SUBHEADING_PUNCT_RE = regex.compile(r"[,.:;!?؟\d]")
@@ -1007,7 +1015,9 @@ def _glued_dateline(text: str, normalized: tuple[str, list[int]] | None = None) 
 def _glued_subheading(text: str, normalized: tuple[str, list[int]] | None = None) -> int | None:
     """Offset of a paragraph opener stuck to a short subheading (``...العراقفي إطار``)."""
     norm, index = normalized or _normalize_with_map(text[:MAX_SCAN_CHARS])
-    for match in GLUED_TOKEN_RE.finditer(norm):
+    # a subheading is at most MAX_SUBHEADING_WORDS words: scan no further than that
+    first_words = _FIRST_WORDS_RE.match(norm)
+    for match in GLUED_TOKEN_RE.finditer(norm, 0, first_words.end() if first_words else len(norm)):
         n_head_words = len(norm[: match.start()].split()) + 1
         if n_head_words > MAX_SUBHEADING_WORDS:
             break  # later matches stand after even more words
