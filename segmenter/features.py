@@ -253,8 +253,13 @@ _PREFIXES = ("وال", "بال", "فال", "كال", "لل", "ال", "و", "ف",
 _SUFFIXES = ("هما", "ات", "ون", "ين", "ها", "هم", "ان", "ه", "ي")
 MIN_STEM = 3
 # the affixes by length, longest first: of one length at most one can match a word
-_PREFIXES_BY_LENGTH = tuple((n, frozenset(p for p in _PREFIXES if len(p) == n)) for n in (3, 2, 1))
-_SUFFIXES_BY_LENGTH = tuple((n, frozenset(x for x in _SUFFIXES if len(x) == n)) for n in (3, 2, 1))
+def _by_length(affixes: Sequence[str]) -> tuple[tuple[int, frozenset[str]], ...]:
+    lengths = sorted({len(a) for a in affixes}, reverse=True)
+    return tuple((n, frozenset(a for a in affixes if len(a) == n)) for n in lengths)
+
+
+_PREFIXES_BY_LENGTH = _by_length(_PREFIXES)
+_SUFFIXES_BY_LENGTH = _by_length(_SUFFIXES)
 
 
 def _light_stem(tok: str) -> str:
@@ -552,10 +557,7 @@ def _view(
         feats.append("mostly_numbers")
     if flags & _B_EMOJI:
         feats.append("emoji")
-    # cheap tests first: most lines hold none of these shapes
-    if flags & _B_MOJIBAKE and (
-        "???" in sample or "\ufffd" in sample or "Ã" in sample or "Ø" in sample or "Ù" in sample
-    ) and _MOJIBAKE_RE.search(sample):
+    if flags & _B_MOJIBAKE and _MOJIBAKE_RE.search(sample):  # the flag: one of its characters
         feats.append("mojibake")
     feats.append(_end_feature(stripped))
     if _BULLET_RE.match(stripped):
@@ -851,6 +853,9 @@ def page_parts(texts: Sequence[str]) -> PageParts:
                 feats.append("dup:near")
         # lexical cohesion with the lines around
         words = view.words
+        ahead = next_long[k]
+        # the story so far: the paragraph-like lines shortly before this one
+        story_before = _NO_WORDS.union(*story_words[max(0, k - WIDE_COHESION_WINDOW) : k])
         if words:
             before = _NO_WORDS.union(*line_words[max(0, k - COHESION_WINDOW) : k])
             after = _NO_WORDS.union(*line_words[k + 1 : k + 1 + COHESION_WINDOW])
@@ -860,22 +865,18 @@ def page_parts(texts: Sequence[str]) -> PageParts:
                 if disjoint:
                     feats.append("page:disjoint_paragraphs")
                 # a paragraph against the paragraphs before it: does the story go on?
-                wide = _NO_WORDS.union(*story_words[max(0, k - WIDE_COHESION_WINDOW) : k])
-                feats.append(_COH_STORY[_overlap_slot(words, wide)])
+                feats.append(_COH_STORY[_overlap_slot(words, story_before)])
                 # ... and against the paragraph just before it (adjacent blocks, TextTiling)
                 if previous_long >= 0:
                     feats.append(_COH_PARA[_overlap_slot(words, line_words[previous_long])])
         else:
             feats.append("coh_prev:none")
             feats.append("coh_next:none")
-        # where the paragraphs are: headlines stand just before them, menus far before
-        ahead = next_long[k]
         # does the story go on across this line? (a subheading, not a new article's title:
         # the next paragraph shares words with the paragraphs before the line)
-        if not view.is_long and ahead >= 0 and line_words[ahead]:
-            earlier = _NO_WORDS.union(*story_words[max(0, k - WIDE_COHESION_WINDOW) : k])
-            if earlier:
-                feats.append(_COH_ACROSS[_overlap_slot(line_words[ahead], earlier)])
+        if not view.is_long and ahead >= 0 and line_words[ahead] and story_before:
+            feats.append(_COH_ACROSS[_overlap_slot(line_words[ahead], story_before)])
+        # where the paragraphs are: headlines stand just before them, menus far before
         feats.append(_NEXT_LONG_FEATURES[_distance_slot(ahead - k) if ahead >= 0 else -1])
         feats.append(_PREV_LONG_FEATURES[_distance_slot(k - previous_long) if previous_long >= 0 else -1])
         if view.words and ahead >= 0:
