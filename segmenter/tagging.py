@@ -266,14 +266,14 @@ class CrfModel:
         so the summed block of a feature set is memoised (bounded: memory stays flat).
         """
         cache = self._own_cache
+        get = self._own_index.get
+        unknown = len(self._own_index)
         blocks = []
         for view in views:
             block = cache.get(view.own)
             if block is None:
                 if len(cache) >= _OWN_CACHE_SIZE:
                     cache.clear()
-                get = self._own_index.get
-                unknown = len(self._own_index)
                 block = cache[view.own] = self._own_table[[get(f, unknown) for f in view.own]].sum(axis=0)
             blocks.append(block)
         return np.stack(blocks)
@@ -346,21 +346,22 @@ class CrfModel:
         space only if a scale underflows.
         """
         n, s = unary.shape
-        emit = np.exp(unary - unary.max(axis=1, keepdims=True))
-        alpha = np.empty((n, s))
-        first = np.exp(start - start.max())
-        alpha[0] = first / first.sum()
         trans = self._state_trans_exp
-        for t in range(1, n):
-            a = (alpha[t - 1] @ trans) * emit[t]
-            alpha[t] = a / a.sum()
-        beta = np.empty((n, s))
-        beta[-1] = self._lattice.end_allowed
-        for t in range(n - 2, -1, -1):
-            b = trans @ (emit[t + 1] * beta[t + 1])
-            beta[t] = b / b.sum()
-        post = alpha * beta
-        totals = post.sum(axis=1, keepdims=True)
+        with np.errstate(divide="ignore", invalid="ignore"):  # an underflow shows as nan: fall back
+            emit = np.exp(unary - unary.max(axis=1, keepdims=True))
+            alpha = np.empty((n, s))
+            first = np.exp(start - start.max())
+            alpha[0] = first / first.sum()
+            for t in range(1, n):
+                a = (alpha[t - 1] @ trans) * emit[t]
+                alpha[t] = a / a.sum()
+            beta = np.empty((n, s))
+            beta[-1] = self._lattice.end_allowed
+            for t in range(n - 2, -1, -1):
+                b = trans @ (emit[t + 1] * beta[t + 1])
+                beta[t] = b / b.sum()
+            post = alpha * beta
+            totals = post.sum(axis=1, keepdims=True)
         if not np.all(np.isfinite(post)) or not np.all(totals > 0):
             return self._label_marginals_log(unary, start, path)
         post /= totals
