@@ -63,7 +63,8 @@ The test split measures generalisation, so it shares as little as possible with 
   phrasings, so the test templates measure new arrangements, not unseen element kinds.
   Likewise agency copy's closing lines (end mark, time stamp, editor initials), which
   the corpus shows only in a test outlet, get train-only formats
-  (:data:`TRAIN_WIRE_STAMPS`). Train-only options are drawn only on train pages, so
+  (:data:`TRAIN_WIRE_STAMPS`; in code, not in ``compose_data``, whose lists all have a
+  test half). Train-only options are drawn only on train pages, so
   adding one leaves the test split byte-identical.
 
 Determinism: every draw goes through a ``random.Random`` seeded from ``(seed, split)``;
@@ -124,7 +125,8 @@ TRAIN_WIRE_STAMPS = (
     "{t24} جمت", "{hhmm} جمت", "{agency} {hhmm} جمت {y}", "الساعة {t24} بتوقيت جرينتش", "{t24} GMT",
     "{t24} (ت.ج)", "{dd}/{mm}/{y} {t24}", "{t24} بتوقيت {city}", "{agency}{dd}{hhmm} جمت",
 )
-TRAIN_WIRE_ENDS = ("(النهاية)", "-النهاية-", "ـ النهاية ـ", "النهاية ///", "(ي.ع)", "ع.م/ح.س", "ع ا ف/ ي ب", "س م ع / ع ع")
+TRAIN_WIRE_END_MARKS = ("(النهاية)", "-النهاية-", "ـ النهاية ـ", "النهاية ///")
+TRAIN_WIRE_INITIALS = ("(ي.ع)", "ع.م/ح.س", "ع ا ف/ ي ب", "س م ع / ع ع")
 
 TEMPLATE_WEIGHTS: dict[str, dict[Split, float]] = {
     "news_site_article": {"train": 0.30, "test": 0.18},
@@ -658,12 +660,12 @@ def wire_end(ctx: PageContext, b: PageBuilder) -> None:
     """(train only) The closing lines of agency copy: end mark, time stamp, editor initials."""
     rng = ctx.rng
     if ctx.chance(0.5):
-        b.add(FOOTER, rng.choice(TRAIN_WIRE_ENDS[:4]))
+        b.add(FOOTER, rng.choice(TRAIN_WIRE_END_MARKS))
     if ctx.chance(0.8):
         hhmm = f"{rng.randint(0, 23):02d}{rng.randint(0, 59):02d}"
         b.add(DATELINE, ctx.fill(rng.choice(TRAIN_WIRE_STAMPS), hhmm=hhmm), glue=ctx.chance(0.5))
     if ctx.chance(0.3):
-        b.add(FOOTER, rng.choice(TRAIN_WIRE_ENDS[4:]), glue=True)
+        b.add(FOOTER, rng.choice(TRAIN_WIRE_INITIALS), glue=True)
 
 
 def render_article(
