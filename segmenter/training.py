@@ -12,6 +12,7 @@ the same model.
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import logging
 import platform
@@ -115,6 +116,14 @@ def evaluate_system(label: Callable[[str], list[tuple[Role, int, str]]], pages: 
     return evaluate((p.id, p.lines, label(p.text)) for p in pages)
 
 
+def _installed_version(distribution: str) -> str:
+    """The installed version of ``distribution``, or "unknown"."""
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
 def _metadata_for(model_path: Path, extra: dict[str, Any]) -> dict[str, Any]:
     meta = {
         "format": MODEL_FORMAT,
@@ -208,8 +217,6 @@ def train_model(config: TrainingConfig) -> dict[str, Any]:
         if path.exists():
             metrics[label] = evaluate_model(model, read_gold(path)).summary()
             eval_hashes[name] = file_sha256(path)
-    import sklearn_crfsuite
-
     sidecar = _metadata_for(
         config.output,
         {
@@ -229,7 +236,9 @@ def train_model(config: TrainingConfig) -> dict[str, Any]:
             "metrics": metrics,
             "versions": {
                 "python": platform.python_version(),
-                "sklearn_crfsuite": getattr(sklearn_crfsuite, "__version__", "unknown"),
+                # the module has no __version__: ask the installed distributions
+                "sklearn_crfsuite": _installed_version("sklearn-crfsuite"),
+                "python_crfsuite": _installed_version("python-crfsuite"),
             },
         },
     )
