@@ -117,7 +117,7 @@ P_PRINT_FURNITURE = 0.12  # pages ending in print-view furniture
 TRAIN_RULES = ("• • •", "--------", "=====", "~ ~ ~")  # item separators of train-only layouts
 # Train-only options, drawn only when ``ctx.split == "train"`` (tested first, so the test
 # split's random stream, and so its pages, stay exactly as they were).
-P_TRAIN_WIRE_END = 0.07  # agency copy closing with an end mark and/or its time stamp
+P_TRAIN_WIRE_END = 0.20  # agency copy closing with an end mark and/or its time stamp
 P_TRAIN_BYLINE_FIRST = 0.08  # extra share of columnist bylines before the title
 # Closing lines of agency copy (train phrasings; the corpus' own are test outlets'):
 # the stamp is the article's time (dateline), the end mark and editor initials furniture.
@@ -601,10 +601,14 @@ def dateline_texts(ctx: PageContext, art: SourceArticle, n: int) -> list[str]:
 
 
 # Lines of the corpus articles that are not body text: agency/byline leads
-# ("عين اليوم – جدة", WAS's "الرياض 26 شوال 1436 هـ الموافق 11 أغسطس 2015 م واس"),
+# ("عين اليوم – جدة", "أحمد البشيري-الباحة", WAS's "الرياض 26 شوال 1436 هـ الموافق 11 أغسطس 2015 م واس"),
 # WAS's closing time stamp ("16:10 ت م") and furniture that the scraper kept
 # ("// انتهى //", SMS-subscription promos, "...المزيد", author e-mails).
-_LEAD_BYLINE_RE = re.compile(r"^(?:Next Previous\s*)?[^.،:]{2,40}\s[–-]\s[^.،:]{2,30}$")
+# the dash of a byline: a hyphen or en dash spaced any way, or a tatweel standing apart
+# from the words ("جدة ـ عبدالغني الشريف"; inside a word it only stretches it)
+_LEAD_BYLINE_RE = re.compile(
+    r"^(?:Next Previous\s*)?[^.،:«»]{2,40}?(?:\s*[–-]\s*|\s+ـ+\s*|\s*ـ+\s+)[^.،:«»]{2,30}(?<![–ـ-])$"
+)
 _LEAD_DATE_RE = re.compile(r"الموافق.{4,40}(?:واس|م)\s*$")
 _TIME_STAMP_RE = re.compile(r"^\d{1,2}:\d{2} ت [مغ](?: NNNN)?$")
 _FURNITURE_PARAGRAPH_RE = re.compile(

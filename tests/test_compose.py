@@ -216,6 +216,14 @@ def test_corpus_leads_and_stamps_are_not_body() -> None:
     assert compose.paragraph_role(0, "أعلن وزير المالية اليوم عن ميزانية جديدة للعام المقبل.") == "body"
 
 
+def test_byline_dashes_of_every_spacing_and_the_tatweel_dash() -> None:
+    for lead in ("جدة ـ عبدالغني الشريف", "أحمد البشيري-الباحة", "تبوك -واس", "دبي- الرياضية", "إبراهيم خلف ــ عين اليوم"):
+        assert compose.paragraph_role(0, lead) == "dateline", lead
+    # a tatweel inside a word only stretches it; a title with a dash in quotes; a closing prayer
+    for text in ("ســيد حــكم", "انطلاق «هافينغتون بوست ـ عربي» اليوم", "الملك عبدالعزيز - رحمة الله -"):
+        assert compose.paragraph_role(0, text) == "body", text
+
+
 @pytest.mark.skipif(not DATA_DIR.is_dir(), reason="corpus not available")
 def test_load_articles_reads_one_zip(tmp_path: Path) -> None:
     (tmp_path / "one.zip").symlink_to(sorted(DATA_DIR.glob("*.zip"))[-1])
