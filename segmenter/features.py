@@ -20,8 +20,9 @@ learned weights can be printed and understood (``segmenter explain``). Three lay
    lines (titles shown two or three times), and lexical cohesion: how many of the
    line's content words occur in the lines before and after it, in the paragraphs
    before it, and — across a short line — how much the next paragraph shares with
-   the paragraphs before (TextTiling-style), which marks where one article ends and
-   another begins when no marker does.
+   the paragraphs before (TextTiling-style), plus the Jaccard similarity of each
+   paragraph with the one before (and of the two paragraphs on either side of a short
+   line), which marks where one article ends and another begins when no marker does.
 
 Blank lines are not part of the CRF sequence: they are always ``blank`` and carry
 no information beyond "there was a gap", which the ``blank_before``/``blank_after``
@@ -44,7 +45,7 @@ from pyarabic import araby
 
 from segmenter import lexicons
 
-FEATURE_VERSION = "3"
+FEATURE_VERSION = "5"
 
 # --- normalisation -----------------------------------------------------------------
 
@@ -762,6 +763,19 @@ _COH_PREV, _COH_NEXT, _COH_STORY, _COH_PARA, _COH_ACROSS, _COH_BODY_NEXT = (
     for name in ("coh_prev", "coh_next", "coh_story", "coh_para", "coh_across", "coh_body_next")
 )
 _NO_WORDS: frozenset[str] = frozenset()
+# Jaccard similarity of a paragraph's and the previous paragraph's content words: it
+# weighs both lengths, so a short paragraph sharing one common word is not "cohesive".
+# Fine edges at the low end, where a new story and a story going on part.
+_JACCARD_EDGES = (0.0, 0.015, 0.03, 0.05, 0.08, 0.13)
+_JACCARD_NAMES = ("0", "1", "2", "3", "4", "5", "6")
+_COH_JACCARD = [f"coh_pjac:{name}" for name in _JACCARD_NAMES]
+_COH_JACCARD_ACROSS = [f"coh_xjac:{name}" for name in _JACCARD_NAMES]
+
+
+def _jaccard_slot(words: frozenset[str], other: frozenset[str]) -> int:
+    """Bucket (index into ``_JACCARD_NAMES``) of the Jaccard similarity of two word sets."""
+    shared = len(words & other)
+    return bisect_left(_JACCARD_EDGES, shared / (len(words) + len(other) - shared))
 
 
 def _overlap_slot(words: frozenset[str], other: frozenset[str] | set[str]) -> int:
@@ -869,6 +883,7 @@ def page_parts(texts: Sequence[str]) -> PageParts:
                 # ... and against the paragraph just before it (adjacent blocks, TextTiling)
                 if previous_long >= 0:
                     feats.append(_COH_PARA[_overlap_slot(words, line_words[previous_long])])
+                    feats.append(_COH_JACCARD[_jaccard_slot(words, line_words[previous_long])])
         else:
             feats.append("coh_prev:none")
             feats.append("coh_next:none")
@@ -876,6 +891,9 @@ def page_parts(texts: Sequence[str]) -> PageParts:
         # the next paragraph shares words with the paragraphs before the line)
         if not view.is_long and ahead >= 0 and line_words[ahead] and story_before:
             feats.append(_COH_ACROSS[_overlap_slot(line_words[ahead], story_before)])
+        # ... and the paragraphs on either side of it, as one paragraph to the next
+        if not view.is_long and ahead >= 0 and previous_long >= 0 and line_words[ahead] and line_words[previous_long]:
+            feats.append(_COH_JACCARD_ACROSS[_jaccard_slot(line_words[ahead], line_words[previous_long])])
         # where the paragraphs are: headlines stand just before them, menus far before
         feats.append(_NEXT_LONG_FEATURES[_distance_slot(ahead - k) if ahead >= 0 else -1])
         feats.append(_PREV_LONG_FEATURES[_distance_slot(k - previous_long) if previous_long >= 0 else -1])

@@ -104,6 +104,18 @@ def test_repeated_titles_are_marked() -> None:
     assert "dup:earlier" in feats[1] and "dup:near" in feats[1]
 
 
+def test_paragraph_similarity_features_tell_a_story_going_on_from_a_new_one() -> None:
+    story = "أعلنت وزارة الصحة السعودية اليوم تسجيل حالات جديدة بفيروس كورونا في منطقة الرياض والمدينة المنورة وجدة"
+    going_on = "وأوضحت وزارة الصحة أن الحالات الجديدة بفيروس كورونا سجلت في الرياض وجدة خلال الأسبوع الماضي بحسب البيان"
+    new_story = "فاز فريق الهلال على ضيفه النصر بثلاثة أهداف مقابل هدف واحد في المباراة التي جمعتهما مساء أمس بالدوري"
+    same = page_features([story, going_on])[1]
+    other = page_features([story, new_story])[1]
+    assert "coh_pjac:0" in other and not any(f.startswith("coh_pjac:0") for f in same)
+    # across a short line, the paragraphs on either side are compared as well
+    across = page_features([story, "عنوان فرعي قصير", going_on])[1]
+    assert any(f.startswith("coh_xjac:") and f != "coh_xjac:0" for f in across)
+
+
 def test_page_features_is_pure() -> None:
     lines = ["المصدر: رويترز", "نص " * 30 + ".", ""]
     assert page_features(lines) == page_features(list(lines))
