@@ -603,7 +603,8 @@ def dateline_texts(ctx: PageContext, art: SourceArticle, n: int) -> list[str]:
 # Lines of the corpus articles that are not body text: agency/byline leads
 # ("عين اليوم – جدة", "أحمد البشيري-الباحة", WAS's "الرياض 26 شوال 1436 هـ الموافق 11 أغسطس 2015 م واس"),
 # WAS's closing time stamp ("16:10 ت م") and furniture that the scraper kept
-# ("// انتهى //", SMS-subscription promos, "...المزيد", author e-mails).
+# ("// انتهى //", SMS-subscription promos and their phone numbers, "...المزيد", author
+# e-mails, the link line "رابط الخبر بصحيفة الوئام: <title>").
 # the dash of a byline: a hyphen or en dash spaced any way, or a tatweel standing apart
 # from the words ("جدة ـ عبدالغني الشريف"; inside a word it only stretches it)
 _LEAD_BYLINE_RE = re.compile(
@@ -612,7 +613,8 @@ _LEAD_BYLINE_RE = re.compile(
 _LEAD_DATE_RE = re.compile(r"الموافق.{4,40}(?:واس|م)\s*$")
 _TIME_STAMP_RE = re.compile(r"^\d{1,2}:\d{2} ت [مغ](?: NNNN)?$")
 _FURNITURE_PARAGRAPH_RE = re.compile(
-    r"^(?://\s*انتهى\s*//|\.{2,}\s*المزيد|\d+ - Zain|.*مسافة ثم الرسالة|لمراسلة الكاتب.*|[\w.]+@[\w.]+\.\w+|Next Previous)$"
+    r"^(?://\s*انتهى\s*//|\.{2,}\s*المزيد|\d+ - (?:Zain|Stc|Mobily)|.*مسافة ثم (?:نص )?الرسالة.*"
+    r"|لمراسلة الكاتب.*|للتواصل مع الكاتب.*|رابط الخبر بصحيفة .*|[\w.]+@[\w.]+\.\w+|Next Previous)$"
 )
 LEAD_MAX_CHARS = 100
 LEAD_MAX_WORDS = 8
@@ -655,8 +657,14 @@ def _split_paragraph(rng: Random, text: str) -> list[str]:
     return [text[:cut], text[cut + 1 :]]
 
 
+# SPA's category label before its titles ("عام / ...", "اقتصادي / ..."): a title
+# convention of its listings, never part of a subheading or a photo caption
+_TITLE_CATEGORY_RE = re.compile(r"^(?:عام|اقتصادي|إقتصادي|ثقافي|سياسي|رياضي|اجتماعي|تقرير)\s*/\s*")
+
+
 def _topic(text: str, rng: Random) -> str:
-    words = text.split()[: rng.randint(3, 6)]
+    """A short phrase from the start of a title (a caption's or subheading's topic)."""
+    words = _TITLE_CATEGORY_RE.sub("", text).split()[: rng.randint(3, 6)]
     return " ".join(words).rstrip("،.:؛")
 
 
@@ -1137,8 +1145,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m segmenter.compose", description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, required=True, help="directory of SaudiNewsNet *.zip files")
     parser.add_argument("--out-dir", type=Path, default=Path("fixtures"))
-    parser.add_argument("--train", type=int, default=3000)
-    parser.add_argument("--test", type=int, default=600)
+    parser.add_argument("--train", type=int, default=6000)
+    parser.add_argument("--test", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=2024)
     args = parser.parse_args(argv)
     start = time.perf_counter()

@@ -17,7 +17,8 @@ learned weights can be printed and understood (``segmenter explain``). Three lay
    (a window of ±2), prefixed ``-2:``, ``-1:``, ``+1:``, ``+2:``, shared, not recomputed.
 3. **Page context**: position in the page, whether blank lines stand around the line,
    whether a long (paragraph-like) line or a "read also" marker came before, repeated
-   lines (titles shown two or three times), and lexical cohesion: how many of the
+   lines (titles shown two or three times, or again inside a browser title
+   ``site | headline``), and lexical cohesion: how many of the
    line's content words occur in the lines before and after it, in the paragraphs
    before it, and — across a short line — how much the next paragraph shares with
    the paragraphs before (TextTiling-style), plus the Jaccard similarity of each
@@ -45,7 +46,7 @@ from pyarabic import araby
 
 from segmenter import lexicons
 
-FEATURE_VERSION = "5"
+FEATURE_VERSION = "7"
 
 # --- normalisation -----------------------------------------------------------------
 
@@ -117,6 +118,7 @@ PHRASE_LEXICONS: tuple[str, ...] = (
     "agencies",
     "social",
     "market",
+    "pagination",
 )
 TOKEN_LEXICONS: tuple[str, ...] = (
     "months_levantine",
@@ -212,6 +214,7 @@ _TICKER_CHARS = frozenset("°$€£¥%")
 
 SHORT_TOKENS = 6  # "short" lines: menus, labels, markers, bylines
 TITLE_MAX_TOKENS = 25  # longer lines are rarely headlines
+TITLE_MIN_TOKENS = 3  # shorter lines are too common to count as a title shown again
 LONG_TOKENS = 15  # a "long" line reads like a paragraph
 COHESION_WINDOW = 3  # non-blank lines looked at before and after for shared words
 WIDE_COHESION_WINDOW = 8  # lines a paragraph is compared with to tell a story going on
@@ -802,6 +805,30 @@ def _disjoint_paragraphs(views: Sequence[LineView], long_at: Sequence[int]) -> b
     return pairs >= MIN_DISJOINT_PAIRS and disjoint / pairs >= DISJOINT_SHARE
 
 
+def _titles_within_lines(views: Sequence[LineView]) -> tuple[set[int], set[int]]:
+    """Title-like lines shown again inside another line of the page, and those lines.
+
+    A browser title ``site | headline`` above the headline, or a ticker item quoting it,
+    holds the headline's words: the headline is then the same article's, not a new one.
+    Only short lines of at least ``TITLE_MIN_TOKENS`` tokens are compared, as whole words.
+    """
+    titles = [
+        (k, f" {v.normalized_key} ")
+        for k, v in enumerate(views)
+        if TITLE_MIN_TOKENS <= v.n_tokens <= TITLE_MAX_TOKENS
+    ]
+    part_of_other: set[int] = set()
+    holds_other: set[int] = set()
+    for a, (i, key_i) in enumerate(titles):
+        for j, key_j in titles[a + 1 :]:
+            # equal keys are repeats (the ``dup:*`` features); only a shorter key can nest
+            (inner, inner_key), (outer, outer_key) = sorted(((i, key_i), (j, key_j)), key=lambda t: len(t[1]))
+            if len(inner_key) < len(outer_key) and inner_key in outer_key:
+                part_of_other.add(inner)
+                holds_other.add(outer)
+    return part_of_other, holds_other
+
+
 @dataclass(slots=True)
 class PageParts:
     """A page's non-blank lines as the tagger sees them.
@@ -833,6 +860,7 @@ def page_parts(texts: Sequence[str]) -> PageParts:
     for v in views:
         if v.normalized_key:
             key_counts[v.normalized_key] = key_counts.get(v.normalized_key, 0) + 1
+    part_of_other, holds_other = _titles_within_lines(views)
     long_at = [k for k, v in enumerate(views) if v.is_long]
     next_long = [-1] * n  # index of the first long line after k (-1: none)
     following = -1
@@ -865,6 +893,10 @@ def page_parts(texts: Sequence[str]) -> PageParts:
             feats.append("dup:earlier" if key in seen_keys else "dup:later")
             if key in seen_keys and k - seen_keys[key] <= 3:
                 feats.append("dup:near")
+        if k in part_of_other:
+            feats.append("dup:part_of_other")
+        if k in holds_other:
+            feats.append("dup:holds_other")
         # lexical cohesion with the lines around
         words = view.words
         ahead = next_long[k]

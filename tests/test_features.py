@@ -116,6 +116,17 @@ def test_paragraph_similarity_features_tell_a_story_going_on_from_a_new_one() ->
     assert any(f.startswith("coh_xjac:") and f != "coh_xjac:0" for f in across)
 
 
+def test_a_title_shown_inside_another_line_is_marked_on_both() -> None:
+    feats = page_features(
+        ["سكاي نيوز عربية | خادم الحرمين يشيد بتميز العلاقات", "الدخول", "خادم الحرمين يشيد بتميز العلاقات", "نص " * 20]
+    )
+    assert "dup:holds_other" in feats[0] and "dup:part_of_other" in feats[2]
+    assert not any(f.startswith(("dup:part", "dup:holds")) for f in feats[1] + feats[3])
+    # whole words only, and two-word lines are too common to count
+    feats = page_features(["خادم الحرمينين يشيد", "خادم الحرمين", "نص " * 20])
+    assert not any(f.startswith(("dup:part", "dup:holds")) for line in feats for f in line)
+
+
 def test_page_features_is_pure() -> None:
     lines = ["المصدر: رويترز", "نص " * 30 + ".", ""]
     assert page_features(lines) == page_features(list(lines))
