@@ -34,8 +34,7 @@ maqsura, teh marbuta, Arabic-Indic digits, NBSP and zero-width/bidi marks.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
-from itertools import chain
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -169,6 +168,12 @@ def _opener_map() -> dict[str, str]:
     return out
 
 
+@cache
+def _opener_first_tokens() -> frozenset[str]:
+    """First words of the opener phrases: a line opening with none of them has no opener."""
+    return frozenset(key.split(" ", 1)[0] for key in _opener_map())
+
+
 _DIALECT_MONTHS = frozenset(
     {"months_levantine", "months_egyptian", "months_maghrebi", "months_english", "hijri_months"}
 )
@@ -242,12 +247,25 @@ def _bucket(value: float, edges: Sequence[float], names: Sequence[str]) -> str:
     return names[bisect_left(edges, value)]
 
 
+_LENGTH_EDGES = (0, 2, 4, 8, 14, 25, 50)
+_LENGTH_NAMES = ("0", "1-2", "3-4", "5-8", "9-14", "15-25", "26-50", "51+")
+_RATIO_EDGES = (0.0, 0.2, 0.5, 0.8)
+_RATIO_NAMES = ("0", "low", "mid", "high", "all")
+
+
 def _length_bucket(n_tokens: int) -> str:
-    return _bucket(n_tokens, (0, 2, 4, 8, 14, 25, 50), ("0", "1-2", "3-4", "5-8", "9-14", "15-25", "26-50", "51+"))
+    return _bucket(n_tokens, _LENGTH_EDGES, _LENGTH_NAMES)
 
 
 def _ratio_bucket(ratio: float) -> str:
-    return _bucket(ratio, (0.0, 0.2, 0.5, 0.8), ("0", "low", "mid", "high", "all"))
+    return _bucket(ratio, _RATIO_EDGES, _RATIO_NAMES)
+
+
+# the bucket features as whole strings, indexed like the names: no string built per line
+_LENGTH_FEATURES = tuple(f"len:{name}" for name in _LENGTH_NAMES)
+_ARABIC_FEATURES = tuple(f"ar:{name}" for name in _RATIO_NAMES)
+_LATIN_FEATURES = tuple(f"lat:{name}" for name in _RATIO_NAMES)
+_PUNCT_FEATURES = tuple(f"punct:{name}" for name in _RATIO_NAMES)
 
 
 _PREFIXES = ("وال", "بال", "فال", "كال", "لل", "ال", "و", "ف", "ب", "ل")
@@ -538,7 +556,7 @@ def _view(
     """A line's own features from its measurements (see :func:`line_view`)."""
     n_tok = len(toks)
     n_chars = max(len(sample), 1)
-    feats: list[str] = ["bias", f"len:{_length_bucket(n_tok)}"]
+    feats: list[str] = ["bias", _LENGTH_FEATURES[bisect_left(_LENGTH_EDGES, n_tok)]]
     if n_tok <= SHORT_TOKENS:
         feats.append("short")
     if n_tok >= LONG_TOKENS:
@@ -546,9 +564,9 @@ def _view(
     if n_tok <= TITLE_MAX_TOKENS and not stripped.endswith((".", ":", "؟", "?", "!")):
         feats.append("title_shape")
 
-    feats.append(f"ar:{_ratio_bucket(arabic / n_chars)}")
-    feats.append(f"lat:{_ratio_bucket(latin / n_chars)}")
-    feats.append(f"punct:{_ratio_bucket(min(1.0, 4 * punct / n_chars))}")
+    feats.append(_ARABIC_FEATURES[bisect_left(_RATIO_EDGES, arabic / n_chars)])
+    feats.append(_LATIN_FEATURES[bisect_left(_RATIO_EDGES, latin / n_chars)])
+    feats.append(_PUNCT_FEATURES[bisect_left(_RATIO_EDGES, min(1.0, 4 * punct / n_chars))])
     if flags & _B_LATIN_DIGIT:
         feats.append("digits:latin")
     if flags & _B_ARABIC_DIGIT:
@@ -561,10 +579,12 @@ def _view(
     if flags & _B_MOJIBAKE and _MOJIBAKE_RE.search(sample):  # the flag: one of its characters
         feats.append("mojibake")
     feats.append(_end_feature(stripped))
-    if _BULLET_RE.match(stripped):
-        feats.append("bullet")
-    if _QUOTE_START_RE.match(stripped):
-        feats.append("start:quote")
+    # a bullet, a number or an opening quote is never a letter: most lines skip both
+    if not stripped[:1].isalpha():
+        if _BULLET_RE.match(stripped):
+            feats.append("bullet")
+        if _QUOTE_START_RE.match(stripped):
+            feats.append("start:quote")
     colon = stripped.find(":")
     if 0 < colon <= 25:
         feats.append("colon:early")
@@ -602,18 +622,21 @@ def _view(
     # the middle of a paragraph says nothing about furniture: only its ends are looked at
     if n_tok > CUE_HEAD_TOKENS + CUE_TAIL_TOKENS:
         ends = toks[:CUE_HEAD_TOKENS] + toks[-CUE_TAIL_TOKENS:]
-        cue_positions: Iterable[int] = chain(range(CUE_HEAD_TOKENS), range(n_tok - CUE_TAIL_TOKENS, n_tok))
+        tail_shift = n_tok - CUE_HEAD_TOKENS - CUE_TAIL_TOKENS  # ends[j] is toks[j + tail_shift] past the head
     else:
         ends = toks
-        cue_positions = range(n_tok)
-    if index.keys().isdisjoint(ends):  # most lines: no word that opens a cue phrase
-        cue_positions = ()
+        tail_shift = 0
+    # the words that open a cue phrase, found by one set operation; then only their places
+    cue_firsts = index.keys() & ends
+    cue_positions = (
+        [j if j < CUE_HEAD_TOKENS else j + tail_shift for j, tok in enumerate(ends) if tok in cue_firsts]
+        if cue_firsts
+        else ()
+    )
     for i in cue_positions:
-        candidates = index.get(toks[i])
-        if not candidates:
-            continue
-        for phrase, name in candidates:
-            if tuple(toks[i : i + len(phrase)]) == phrase:
+        for phrase, name in index[toks[i]]:
+            size = len(phrase)
+            if size == 1 or tuple(toks[i : i + size]) == phrase:
                 if name not in seen:
                     seen.add(name)
                     feats.append(f"cue:{name}")
@@ -625,18 +648,16 @@ def _view(
 
     # dates, times, weekdays
     token_lex = _token_lexicon_map()
-    date_tokens = 0
     head = toks[:DATE_HEAD_TOKENS]
-    if token_lex.keys().isdisjoint(head):  # most lines: no month or weekday names
-        date_tokens = sum(map(str.isdigit, head))
-        head = []
-    for i, tok in enumerate(head):
-        names = token_lex.get(tok)
-        if names is None:
-            if tok.isdigit():
-                date_tokens += 1
-            continue
-        for name in names:
+    # numbers in the opening count as date tokens (a short line's opening is all of it)
+    date_tokens = digit_tokens if n_tok <= DATE_HEAD_TOKENS else sum(map(str.isdigit, head))
+    date_words = token_lex.keys() & head  # most lines: no month or weekday names
+    date_positions = [i for i, tok in enumerate(head) if tok in date_words] if date_words else ()
+    for i in date_positions:
+        tok = head[i]
+        if tok.isdigit():
+            date_tokens -= 1  # a lexicon word counts by its names below, not as a number
+        for name in token_lex[tok]:
             if name in _DIALECT_MONTHS:
                 near_number = (i > 0 and toks[i - 1].isdigit()) or (
                     i + 1 < n_tok and toks[i + 1].isdigit()
@@ -671,9 +692,10 @@ def _view(
 
     # byline shapes
     if n_tok <= 10:
-        if _BYLINE_AGENCY_RE.match(stripped):
+        # both shapes need a literal character: a separator, an opening parenthesis
+        if ("-" in stripped or ":" in stripped or "/" in stripped or "–" in stripped or "—" in stripped) and _BYLINE_AGENCY_RE.match(stripped):
             feats.append("byline:sep_shape")
-        if _PAREN_PLACE_RE.search(stripped):
+        if "(" in stripped and _PAREN_PLACE_RE.search(stripped):
             feats.append("byline:paren_place")
         if stripped.endswith(("-", "–", "—", ":")):
             feats.append("byline:open_end")
@@ -685,7 +707,7 @@ def _view(
         if first.startswith("و") and len(first) > 3:
             feats.append("w0:waw")
     # how a paragraph opens: a lede verb starts a story, an attribution carries one on
-    if n_tok >= OPENER_MIN_TOKENS:
+    if n_tok >= OPENER_MIN_TOKENS and toks[0] in _opener_first_tokens():
         openers = _opener_map()
         for n in range(min(OPENER_MAX_TOKENS, n_tok), 0, -1):
             kind = openers.get(" ".join(toks[:n]))
