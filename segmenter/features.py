@@ -842,7 +842,8 @@ class PageParts:
 
 def page_parts(texts: Sequence[str]) -> PageParts:
     """Own and context features of every non-blank line of a page (pure)."""
-    positions = [i for i, t in enumerate(texts) if not is_blank(t)]
+    blank = list(map(is_blank, texts))
+    positions = [i for i, b in enumerate(blank) if not b]
     views = line_views_cached([texts[i] for i in positions])
     n = len(views)
     n_lines = len(texts)
@@ -866,6 +867,14 @@ def page_parts(texts: Sequence[str]) -> PageParts:
     line_words = [v.words for v in views]
     # the lines a paragraph is compared with to tell a story going on: not short furniture
     story_words = [v.words if v.is_long or v.n_tokens >= SHORT_TOKENS else _NO_WORDS for v in views]
+    # the words of each run of COHESION_WINDOW lines: the lines after k are the run at
+    # k + 1, the lines before it the run at k - COHESION_WINDOW (one union serves both)
+    runs = [_NO_WORDS.union(*line_words[j : j + COHESION_WINDOW]) for j in range(n + 1)]
+    # the paragraphs after a line (see below) depend only on the next long line: once each
+    body_after: dict[int, set[str]] = {}
+    # lines with a missing neighbour: the first and last few
+    edge_low = -min(NEIGHBOUR_OFFSETS)
+    edge_high = n - max(NEIGHBOUR_OFFSETS)
     previous_long = -1
     for k, (pos, view) in enumerate(zip(positions, views)):
         feats = [
@@ -876,8 +885,8 @@ def page_parts(texts: Sequence[str]) -> PageParts:
         ]
         if page_has_blanks:
             feats.append("page:has_blanks")
-            feats.append("blank_before:1" if pos > 0 and is_blank(texts[pos - 1]) else "blank_before:0")
-            feats.append("blank_after:1" if pos + 1 < n_lines and is_blank(texts[pos + 1]) else "blank_after:0")
+            feats.append("blank_before:1" if pos > 0 and blank[pos - 1] else "blank_before:0")
+            feats.append("blank_after:1" if pos + 1 < n_lines and blank[pos + 1] else "blank_after:0")
         if read_also_at >= 0:
             feats.append("ctx:after_read_also")
             feats.append(_SINCE_READ_ALSO_FEATURES[min(k - read_also_at, 3)])
@@ -893,10 +902,9 @@ def page_parts(texts: Sequence[str]) -> PageParts:
         # the story so far: the paragraph-like lines shortly before this one
         story_before = _NO_WORDS.union(*story_words[max(0, k - WIDE_COHESION_WINDOW) : k])
         if words:
-            before = _NO_WORDS.union(*line_words[max(0, k - COHESION_WINDOW) : k])
-            after = _NO_WORDS.union(*line_words[k + 1 : k + 1 + COHESION_WINDOW])
+            before = runs[k - COHESION_WINDOW] if k >= COHESION_WINDOW else _NO_WORDS.union(*line_words[:k])
             feats.append(_COH_PREV[_overlap_slot(words, before)])
-            feats.append(_COH_NEXT[_overlap_slot(words, after)])
+            feats.append(_COH_NEXT[_overlap_slot(words, runs[k + 1])])
             if view.is_long:
                 if disjoint:
                     feats.append("page:disjoint_paragraphs")
@@ -920,16 +928,20 @@ def page_parts(texts: Sequence[str]) -> PageParts:
         feats.append(_NEXT_LONG_FEATURES[_distance_slot(ahead - k) if ahead >= 0 else -1])
         feats.append(_PREV_LONG_FEATURES[_distance_slot(k - previous_long) if previous_long >= 0 else -1])
         if view.words and ahead >= 0:
-            body_words: set[str] = set()
-            for j in long_at[bisect_right(long_at, k) :]:
-                body_words |= views[j].words
-                if body_words and j > ahead:
-                    break
+            body_words = body_after.get(ahead)
+            if body_words is None:
+                body_words = body_after[ahead] = set()
+                # ahead is the first long line after k: from it on, until a later one adds words
+                for j in long_at[bisect_right(long_at, k) :]:
+                    body_words |= views[j].words
+                    if body_words and j > ahead:
+                        break
             feats.append(_COH_BODY_NEXT[_overlap_slot(view.words, body_words)])
         # page edges, where a neighbour is missing
-        for off in NEIGHBOUR_OFFSETS:
-            if not 0 <= k + off < n:
-                feats.append(_EDGE_FEATURES[off])
+        if k < edge_low or k >= edge_high:
+            for off in NEIGHBOUR_OFFSETS:
+                if not 0 <= k + off < n:
+                    feats.append(_EDGE_FEATURES[off])
         context.append(feats)
         if view.is_long:
             seen_long += 1
