@@ -392,6 +392,8 @@ _B_HASH = 1 << 10
 _B_COPYRIGHT = 1 << 11
 _B_PIPE = 1 << 12  # the separators _PIPE_RE looks for
 _B_WORD = 1 << 13  # _TOKEN_RE (on normalised text)
+_B_CASELESS_LATIN = 1 << 14  # _CASELESS_LATIN_RE: what the case-insensitive URL and file-name letters can be
+_CASELESS_LATIN_RE = regex.compile(r"[a-z]", regex.I)  # ASCII letters, and İ, ſ and the Kelvin sign
 _DELETED = 0xFFFFFFFF
 _N_CODE_POINTS = 0x110000
 _TABLE_BLOCK = 0x10000
@@ -409,6 +411,7 @@ def _char_table() -> np.ndarray:
         (_B_ARABIC_DIGIT, _ARABIC_DIGIT_RE),
         (_B_EMOJI, _EMOJI_RE),
         (_B_WORD, _TOKEN_RE),
+        (_B_CASELESS_LATIN, _CASELESS_LATIN_RE),
     )
     # the code points in blocks, each one string built from an array: a small peak of memory
     for first in range(0, _N_CODE_POINTS, _TABLE_BLOCK):
@@ -490,20 +493,27 @@ def _measure(samples: Sequence[str]) -> _Measures:
     counted[empty] = 0
     flags[empty] = 0
     # normalisation (the table of normalize(), then lower()), mapped per code point
-    mapped = cps.copy()
-    bmp = cps < 0x10000
-    mapped[bmp] = _normalise_map()[cps[bmp]]
+    if cps.max() < 0x10000:  # most pages: all in the BMP, one look-up for every character
+        mapped = _normalise_map()[cps]
+    else:
+        mapped = cps.copy()
+        bmp = cps < 0x10000
+        mapped[bmp] = _normalise_map()[cps[bmp]]
     kept = mapped != _DELETED
-    kept_before = np.concatenate(([0], np.cumsum(kept)))
-    n_bounds = kept_before[bounds]
-    mapped_text = _from_code_points(mapped[kept])
+    if kept.all():  # nothing deleted (no diacritics, tatweel or invisible marks): offsets hold
+        n_bounds = bounds
+    else:
+        kept_before = np.concatenate(([0], np.cumsum(kept)))
+        n_bounds = kept_before[bounds]
+        mapped = mapped[kept]
+    mapped_text = _from_code_points(mapped)
     lowered = mapped_text.lower()
     if len(lowered) == len(mapped_text):
         n_starts = n_bounds[0::2].tolist()
         n_ends = n_bounds[1::2].tolist()
         norms = [lowered[a:b] for a, b in zip(n_starts, n_ends)]
         # tokens: runs of word characters; one split of the page, then cut per line
-        low_cps = _code_points(lowered)
+        low_cps = mapped if lowered == mapped_text else _code_points(lowered)
         is_word = (table[low_cps] & _B_WORD) != 0
         word_text = _from_code_points(np.where(is_word, low_cps, 32))
         token_starts = is_word.copy()
@@ -606,9 +616,11 @@ def _view(
         feats.append("handle")
     if flags & _B_HASH and _HASHTAG_RE.search(sample):
         feats.append("hashtag")
-    if has_dot and _URL_HINT_RE.search(sample) and _URL_RE.search(sample):
+    # both need Latin letters (matched case-insensitively) or "://": not in most Arabic lines
+    has_latin = flags & _B_CASELESS_LATIN
+    if has_dot and (has_latin or ":" in sample) and _URL_HINT_RE.search(sample) and _URL_RE.search(sample):
         feats.append("url")
-    if has_dot and _FILE_NAME_RE.search(sample):
+    if has_dot and has_latin and _FILE_NAME_RE.search(sample):
         feats.append("file_name")
     if flags & _B_COPYRIGHT:
         feats.append("copyright_sign")
