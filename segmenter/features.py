@@ -888,6 +888,7 @@ def page_parts(texts: Sequence[str]) -> PageParts:
     edge_low = -min(NEIGHBOUR_OFFSETS)
     edge_high = n - max(NEIGHBOUR_OFFSETS)
     previous_long = -1
+    story_before = _NO_WORDS
     for k, (pos, view) in enumerate(zip(positions, views)):
         feats = [
             _POS_FEATURES[min(k, 5)],
@@ -911,8 +912,10 @@ def page_parts(texts: Sequence[str]) -> PageParts:
         # lexical cohesion with the lines around
         words = view.words
         ahead = next_long[k]
-        # the story so far: the paragraph-like lines shortly before this one
-        story_before = _NO_WORDS.union(*story_words[max(0, k - WIDE_COHESION_WINDOW) : k])
+        # the story so far: the paragraph-like lines shortly before this one (the window
+        # moves one line at a time; its words change only if a line with words enters or leaves)
+        if k and (story_words[k - 1] or (k > WIDE_COHESION_WINDOW and story_words[k - 1 - WIDE_COHESION_WINDOW])):
+            story_before = _NO_WORDS.union(*story_words[max(0, k - WIDE_COHESION_WINDOW) : k])
         if words:
             before = runs[k - COHESION_WINDOW] if k >= COHESION_WINDOW else _NO_WORDS.union(*line_words[:k])
             feats.append(_COH_PREV[_overlap_slot(words, before)])
