@@ -33,8 +33,17 @@ def _list_header_phrases() -> frozenset[str]:
     return frozenset(phrases)
 
 
+@cache
+def _longest_list_header() -> int:
+    return max(map(len, _list_header_phrases()), default=0)
+
+
 def is_list_header(text: str) -> bool:
     """A line that only names a list ("مقالات مشابهة", "الأكثر قراءة", "اقرأ أيضا:")."""
+    # the joined tokens of a line are at most twice its length (lower-casing turns only
+    # U+0130 into two characters): a longer line is no header, and most titles are
+    if len(text) > 2 * _longest_list_header():
+        return False
     return " ".join(tokens_of(normalize(text))) in _list_header_phrases()
 
 
@@ -62,20 +71,31 @@ def assemble(lines: list[Line], *, page_id: str | None = None) -> Page:
     articles: list[Article] = []
     for index in sorted(by_article):
         region = by_article[index]
-        if not any(line.role.is_content for line in region):
-            continue
-        article = Article(index=index)
+        headlines: list[str] = []
+        datelines: list[str] = []
+        paragraphs: list[str] = []
+        has_tweet = False
         for line in region:
-            text = line.text.strip()
-            if line.role is Role.HEADLINE:
-                article.headlines.append(text)
-                if article.headline is None:
-                    article.headline = text
-            elif line.role is Role.DATELINE:
-                article.datelines.append(text)
-            elif line.role is Role.BODY:
-                article.paragraphs.append(text)
-        article.tweets = posts_from_lines(region)
+            role = line.role
+            if role is Role.HEADLINE:
+                headlines.append(line.text.strip())
+            elif role is Role.DATELINE:
+                datelines.append(line.text.strip())
+            elif role is Role.BODY:
+                paragraphs.append(line.text.strip())
+            elif role is Role.TWEET:
+                has_tweet = True
+        if not (headlines or datelines or paragraphs or has_tweet):
+            continue  # furniture only: no article
+        article = Article(
+            index=index,
+            headline=headlines[0] if headlines else None,
+            headlines=headlines,
+            datelines=datelines,
+            paragraphs=paragraphs,
+        )
+        if has_tweet:  # posts come only from tweet lines
+            article.tweets = posts_from_lines(region)
         article.line_numbers = numbers[index]
         articles.append(article)
     related = [

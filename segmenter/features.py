@@ -35,8 +35,7 @@ maqsura, teh marbuta, Arabic-Indic digits, NBSP and zero-width/bidi marks.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
-from itertools import chain
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -171,6 +170,12 @@ def _opener_map() -> dict[str, str]:
     return out
 
 
+@cache
+def _opener_first_tokens() -> frozenset[str]:
+    """First words of the opener phrases: a line opening with none of them has no opener."""
+    return frozenset(key.split(" ", 1)[0] for key in _opener_map())
+
+
 _DIALECT_MONTHS = frozenset(
     {"months_levantine", "months_egyptian", "months_maghrebi", "months_english", "hijri_months"}
 )
@@ -245,12 +250,25 @@ def _bucket(value: float, edges: Sequence[float], names: Sequence[str]) -> str:
     return names[bisect_left(edges, value)]
 
 
+_LENGTH_EDGES = (0, 2, 4, 8, 14, 25, 50)
+_LENGTH_NAMES = ("0", "1-2", "3-4", "5-8", "9-14", "15-25", "26-50", "51+")
+_RATIO_EDGES = (0.0, 0.2, 0.5, 0.8)
+_RATIO_NAMES = ("0", "low", "mid", "high", "all")
+
+
 def _length_bucket(n_tokens: int) -> str:
-    return _bucket(n_tokens, (0, 2, 4, 8, 14, 25, 50), ("0", "1-2", "3-4", "5-8", "9-14", "15-25", "26-50", "51+"))
+    return _bucket(n_tokens, _LENGTH_EDGES, _LENGTH_NAMES)
 
 
 def _ratio_bucket(ratio: float) -> str:
-    return _bucket(ratio, (0.0, 0.2, 0.5, 0.8), ("0", "low", "mid", "high", "all"))
+    return _bucket(ratio, _RATIO_EDGES, _RATIO_NAMES)
+
+
+# the bucket features as whole strings, indexed like the names: no string built per line
+_LENGTH_FEATURES = tuple(f"len:{name}" for name in _LENGTH_NAMES)
+_ARABIC_FEATURES = tuple(f"ar:{name}" for name in _RATIO_NAMES)
+_LATIN_FEATURES = tuple(f"lat:{name}" for name in _RATIO_NAMES)
+_PUNCT_FEATURES = tuple(f"punct:{name}" for name in _RATIO_NAMES)
 
 
 _PREFIXES = ("وال", "بال", "فال", "كال", "لل", "ال", "و", "ف", "ب", "ل")
@@ -377,6 +395,8 @@ _B_HASH = 1 << 10
 _B_COPYRIGHT = 1 << 11
 _B_PIPE = 1 << 12  # the separators _PIPE_RE looks for
 _B_WORD = 1 << 13  # _TOKEN_RE (on normalised text)
+_B_CASELESS_LATIN = 1 << 14  # _CASELESS_LATIN_RE: what the case-insensitive URL and file-name letters can be
+_CASELESS_LATIN_RE = regex.compile(r"[a-z]", regex.I)  # ASCII letters, and İ, ſ and the Kelvin sign
 _DELETED = 0xFFFFFFFF
 _N_CODE_POINTS = 0x110000
 _TABLE_BLOCK = 0x10000
@@ -394,6 +414,7 @@ def _char_table() -> np.ndarray:
         (_B_ARABIC_DIGIT, _ARABIC_DIGIT_RE),
         (_B_EMOJI, _EMOJI_RE),
         (_B_WORD, _TOKEN_RE),
+        (_B_CASELESS_LATIN, _CASELESS_LATIN_RE),
     )
     # the code points in blocks, each one string built from an array: a small peak of memory
     for first in range(0, _N_CODE_POINTS, _TABLE_BLOCK):
@@ -475,20 +496,27 @@ def _measure(samples: Sequence[str]) -> _Measures:
     counted[empty] = 0
     flags[empty] = 0
     # normalisation (the table of normalize(), then lower()), mapped per code point
-    mapped = cps.copy()
-    bmp = cps < 0x10000
-    mapped[bmp] = _normalise_map()[cps[bmp]]
+    if cps.max() < 0x10000:  # most pages: all in the BMP, one look-up for every character
+        mapped = _normalise_map()[cps]
+    else:
+        mapped = cps.copy()
+        bmp = cps < 0x10000
+        mapped[bmp] = _normalise_map()[cps[bmp]]
     kept = mapped != _DELETED
-    kept_before = np.concatenate(([0], np.cumsum(kept)))
-    n_bounds = kept_before[bounds]
-    mapped_text = _from_code_points(mapped[kept])
+    if kept.all():  # nothing deleted (no diacritics, tatweel or invisible marks): offsets hold
+        n_bounds = bounds
+    else:
+        kept_before = np.concatenate(([0], np.cumsum(kept)))
+        n_bounds = kept_before[bounds]
+        mapped = mapped[kept]
+    mapped_text = _from_code_points(mapped)
     lowered = mapped_text.lower()
     if len(lowered) == len(mapped_text):
         n_starts = n_bounds[0::2].tolist()
         n_ends = n_bounds[1::2].tolist()
         norms = [lowered[a:b] for a, b in zip(n_starts, n_ends)]
         # tokens: runs of word characters; one split of the page, then cut per line
-        low_cps = _code_points(lowered)
+        low_cps = mapped if lowered == mapped_text else _code_points(lowered)
         is_word = (table[low_cps] & _B_WORD) != 0
         word_text = _from_code_points(np.where(is_word, low_cps, 32))
         token_starts = is_word.copy()
@@ -541,7 +569,7 @@ def _view(
     """A line's own features from its measurements (see :func:`line_view`)."""
     n_tok = len(toks)
     n_chars = max(len(sample), 1)
-    feats: list[str] = ["bias", f"len:{_length_bucket(n_tok)}"]
+    feats: list[str] = ["bias", _LENGTH_FEATURES[bisect_left(_LENGTH_EDGES, n_tok)]]
     if n_tok <= SHORT_TOKENS:
         feats.append("short")
     if n_tok >= LONG_TOKENS:
@@ -549,9 +577,9 @@ def _view(
     if n_tok <= TITLE_MAX_TOKENS and not stripped.endswith((".", ":", "؟", "?", "!")):
         feats.append("title_shape")
 
-    feats.append(f"ar:{_ratio_bucket(arabic / n_chars)}")
-    feats.append(f"lat:{_ratio_bucket(latin / n_chars)}")
-    feats.append(f"punct:{_ratio_bucket(min(1.0, 4 * punct / n_chars))}")
+    feats.append(_ARABIC_FEATURES[bisect_left(_RATIO_EDGES, arabic / n_chars)])
+    feats.append(_LATIN_FEATURES[bisect_left(_RATIO_EDGES, latin / n_chars)])
+    feats.append(_PUNCT_FEATURES[bisect_left(_RATIO_EDGES, min(1.0, 4 * punct / n_chars))])
     if flags & _B_LATIN_DIGIT:
         feats.append("digits:latin")
     if flags & _B_ARABIC_DIGIT:
@@ -564,10 +592,12 @@ def _view(
     if flags & _B_MOJIBAKE and _MOJIBAKE_RE.search(sample):  # the flag: one of its characters
         feats.append("mojibake")
     feats.append(_end_feature(stripped))
-    if _BULLET_RE.match(stripped):
-        feats.append("bullet")
-    if _QUOTE_START_RE.match(stripped):
-        feats.append("start:quote")
+    # a bullet, a number or an opening quote is never a letter: most lines skip both
+    if not stripped[:1].isalpha():
+        if _BULLET_RE.match(stripped):
+            feats.append("bullet")
+        if _QUOTE_START_RE.match(stripped):
+            feats.append("start:quote")
     colon = stripped.find(":")
     if 0 < colon <= 25:
         feats.append("colon:early")
@@ -589,9 +619,11 @@ def _view(
         feats.append("handle")
     if flags & _B_HASH and _HASHTAG_RE.search(sample):
         feats.append("hashtag")
-    if has_dot and _URL_HINT_RE.search(sample) and _URL_RE.search(sample):
+    # both need Latin letters (matched case-insensitively) or "://": not in most Arabic lines
+    has_latin = flags & _B_CASELESS_LATIN
+    if has_dot and (has_latin or ":" in sample) and _URL_HINT_RE.search(sample) and _URL_RE.search(sample):
         feats.append("url")
-    if has_dot and _FILE_NAME_RE.search(sample):
+    if has_dot and has_latin and _FILE_NAME_RE.search(sample):
         feats.append("file_name")
     if flags & _B_COPYRIGHT:
         feats.append("copyright_sign")
@@ -605,18 +637,21 @@ def _view(
     # the middle of a paragraph says nothing about furniture: only its ends are looked at
     if n_tok > CUE_HEAD_TOKENS + CUE_TAIL_TOKENS:
         ends = toks[:CUE_HEAD_TOKENS] + toks[-CUE_TAIL_TOKENS:]
-        cue_positions: Iterable[int] = chain(range(CUE_HEAD_TOKENS), range(n_tok - CUE_TAIL_TOKENS, n_tok))
+        tail_shift = n_tok - CUE_HEAD_TOKENS - CUE_TAIL_TOKENS  # ends[j] is toks[j + tail_shift] past the head
     else:
         ends = toks
-        cue_positions = range(n_tok)
-    if index.keys().isdisjoint(ends):  # most lines: no word that opens a cue phrase
-        cue_positions = ()
+        tail_shift = 0
+    # the words that open a cue phrase, found by one set operation; then only their places
+    cue_firsts = index.keys() & ends
+    cue_positions = (
+        [j if j < CUE_HEAD_TOKENS else j + tail_shift for j, tok in enumerate(ends) if tok in cue_firsts]
+        if cue_firsts
+        else ()
+    )
     for i in cue_positions:
-        candidates = index.get(toks[i])
-        if not candidates:
-            continue
-        for phrase, name in candidates:
-            if tuple(toks[i : i + len(phrase)]) == phrase:
+        for phrase, name in index[toks[i]]:
+            size = len(phrase)
+            if size == 1 or tuple(toks[i : i + size]) == phrase:
                 if name not in seen:
                     seen.add(name)
                     feats.append(f"cue:{name}")
@@ -628,18 +663,16 @@ def _view(
 
     # dates, times, weekdays
     token_lex = _token_lexicon_map()
-    date_tokens = 0
     head = toks[:DATE_HEAD_TOKENS]
-    if token_lex.keys().isdisjoint(head):  # most lines: no month or weekday names
-        date_tokens = sum(map(str.isdigit, head))
-        head = []
-    for i, tok in enumerate(head):
-        names = token_lex.get(tok)
-        if names is None:
-            if tok.isdigit():
-                date_tokens += 1
-            continue
-        for name in names:
+    # numbers in the opening count as date tokens (a short line's opening is all of it)
+    date_tokens = digit_tokens if n_tok <= DATE_HEAD_TOKENS else sum(map(str.isdigit, head))
+    date_words = token_lex.keys() & head  # most lines: no month or weekday names
+    date_positions = [i for i, tok in enumerate(head) if tok in date_words] if date_words else ()
+    for i in date_positions:
+        tok = head[i]
+        if tok.isdigit():
+            date_tokens -= 1  # a lexicon word counts by its names below, not as a number
+        for name in token_lex[tok]:
             if name in _DIALECT_MONTHS:
                 near_number = (i > 0 and toks[i - 1].isdigit()) or (
                     i + 1 < n_tok and toks[i + 1].isdigit()
@@ -674,9 +707,10 @@ def _view(
 
     # byline shapes
     if n_tok <= 10:
-        if _BYLINE_AGENCY_RE.match(stripped):
+        # both shapes need a literal character: a separator, an opening parenthesis
+        if ("-" in stripped or ":" in stripped or "/" in stripped or "–" in stripped or "—" in stripped) and _BYLINE_AGENCY_RE.match(stripped):
             feats.append("byline:sep_shape")
-        if _PAREN_PLACE_RE.search(stripped):
+        if "(" in stripped and _PAREN_PLACE_RE.search(stripped):
             feats.append("byline:paren_place")
         if stripped.endswith(("-", "–", "—", ":")):
             feats.append("byline:open_end")
@@ -688,7 +722,7 @@ def _view(
         if first.startswith("و") and len(first) > 3:
             feats.append("w0:waw")
     # how a paragraph opens: a lede verb starts a story, an attribution carries one on
-    if n_tok >= OPENER_MIN_TOKENS:
+    if n_tok >= OPENER_MIN_TOKENS and toks[0] in _opener_first_tokens():
         openers = _opener_map()
         for n in range(min(OPENER_MAX_TOKENS, n_tok), 0, -1):
             kind = openers.get(" ".join(toks[:n]))
@@ -847,7 +881,8 @@ class PageParts:
 
 def page_parts(texts: Sequence[str]) -> PageParts:
     """Own and context features of every non-blank line of a page (pure)."""
-    positions = [i for i, t in enumerate(texts) if not is_blank(t)]
+    blank = list(map(is_blank, texts))
+    positions = [i for i, b in enumerate(blank) if not b]
     views = line_views_cached([texts[i] for i in positions])
     n = len(views)
     n_lines = len(texts)
@@ -872,7 +907,16 @@ def page_parts(texts: Sequence[str]) -> PageParts:
     line_words = [v.words for v in views]
     # the lines a paragraph is compared with to tell a story going on: not short furniture
     story_words = [v.words if v.is_long or v.n_tokens >= SHORT_TOKENS else _NO_WORDS for v in views]
+    # the words of each run of COHESION_WINDOW lines: the lines after k are the run at
+    # k + 1, the lines before it the run at k - COHESION_WINDOW (one union serves both)
+    runs = [_NO_WORDS.union(*line_words[j : j + COHESION_WINDOW]) for j in range(n + 1)]
+    # the paragraphs after a line (see below) depend only on the next long line: once each
+    body_after: dict[int, set[str]] = {}
+    # lines with a missing neighbour: the first and last few
+    edge_low = -min(NEIGHBOUR_OFFSETS)
+    edge_high = n - max(NEIGHBOUR_OFFSETS)
     previous_long = -1
+    story_before = _NO_WORDS
     for k, (pos, view) in enumerate(zip(positions, views)):
         feats = [
             _POS_FEATURES[min(k, 5)],
@@ -882,8 +926,8 @@ def page_parts(texts: Sequence[str]) -> PageParts:
         ]
         if page_has_blanks:
             feats.append("page:has_blanks")
-            feats.append("blank_before:1" if pos > 0 and is_blank(texts[pos - 1]) else "blank_before:0")
-            feats.append("blank_after:1" if pos + 1 < n_lines and is_blank(texts[pos + 1]) else "blank_after:0")
+            feats.append("blank_before:1" if pos > 0 and blank[pos - 1] else "blank_before:0")
+            feats.append("blank_after:1" if pos + 1 < n_lines and blank[pos + 1] else "blank_after:0")
         if read_also_at >= 0:
             feats.append("ctx:after_read_also")
             feats.append(_SINCE_READ_ALSO_FEATURES[min(k - read_also_at, 3)])
@@ -900,13 +944,14 @@ def page_parts(texts: Sequence[str]) -> PageParts:
         # lexical cohesion with the lines around
         words = view.words
         ahead = next_long[k]
-        # the story so far: the paragraph-like lines shortly before this one
-        story_before = _NO_WORDS.union(*story_words[max(0, k - WIDE_COHESION_WINDOW) : k])
+        # the story so far: the paragraph-like lines shortly before this one (the window
+        # moves one line at a time; its words change only if a line with words enters or leaves)
+        if k and (story_words[k - 1] or (k > WIDE_COHESION_WINDOW and story_words[k - 1 - WIDE_COHESION_WINDOW])):
+            story_before = _NO_WORDS.union(*story_words[max(0, k - WIDE_COHESION_WINDOW) : k])
         if words:
-            before = _NO_WORDS.union(*line_words[max(0, k - COHESION_WINDOW) : k])
-            after = _NO_WORDS.union(*line_words[k + 1 : k + 1 + COHESION_WINDOW])
+            before = runs[k - COHESION_WINDOW] if k >= COHESION_WINDOW else _NO_WORDS.union(*line_words[:k])
             feats.append(_COH_PREV[_overlap_slot(words, before)])
-            feats.append(_COH_NEXT[_overlap_slot(words, after)])
+            feats.append(_COH_NEXT[_overlap_slot(words, runs[k + 1])])
             if view.is_long:
                 if disjoint:
                     feats.append("page:disjoint_paragraphs")
@@ -930,16 +975,20 @@ def page_parts(texts: Sequence[str]) -> PageParts:
         feats.append(_NEXT_LONG_FEATURES[_distance_slot(ahead - k) if ahead >= 0 else -1])
         feats.append(_PREV_LONG_FEATURES[_distance_slot(k - previous_long) if previous_long >= 0 else -1])
         if view.words and ahead >= 0:
-            body_words: set[str] = set()
-            for j in long_at[bisect_right(long_at, k) :]:
-                body_words |= views[j].words
-                if body_words and j > ahead:
-                    break
+            body_words = body_after.get(ahead)
+            if body_words is None:
+                body_words = body_after[ahead] = set()
+                # ahead is the first long line after k: from it on, until a later one adds words
+                for j in long_at[bisect_right(long_at, k) :]:
+                    body_words |= views[j].words
+                    if body_words and j > ahead:
+                        break
             feats.append(_COH_BODY_NEXT[_overlap_slot(view.words, body_words)])
         # page edges, where a neighbour is missing
-        for off in NEIGHBOUR_OFFSETS:
-            if not 0 <= k + off < n:
-                feats.append(_EDGE_FEATURES[off])
+        if k < edge_low or k >= edge_high:
+            for off in NEIGHBOUR_OFFSETS:
+                if not 0 <= k + off < n:
+                    feats.append(_EDGE_FEATURES[off])
         context.append(feats)
         if view.is_long:
             seen_long += 1

@@ -21,6 +21,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Any
 
@@ -201,6 +202,8 @@ class CrfModel:
             lat.allowed, self.transitions[np.ix_(lat.state_label, lat.state_label)], NEG_INF
         )
         self._state_trans_exp = np.exp(self._state_trans)  # disallowed: exp(-1e30) = 0
+        # row j: the scores into state j from every state (Viterbi reduces along rows)
+        self._state_trans_into = np.ascontiguousarray(self._state_trans.T)
         tagger.close()
 
     @classmethod
@@ -266,17 +269,19 @@ class CrfModel:
         so the summed block of a feature set is memoised (bounded: memory stays flat).
         """
         cache = self._own_cache
-        get = self._own_index.get
-        unknown = len(self._own_index)
-        blocks = []
-        for view in views:
-            block = cache.get(view.own)
-            if block is None:
-                if len(cache) >= _OWN_CACHE_SIZE:
-                    cache.clear()
-                block = cache[view.own] = self._own_table[[get(f, unknown) for f in view.own]].sum(axis=0)
-            blocks.append(block)
-        return np.stack(blocks)
+        owns = [view.own for view in views]
+        blocks = list(map(cache.get, owns))
+        missing = [own for own, block in zip(owns, blocks) if block is None]
+        if missing:
+            # the page's new feature sets summed at once: one gather, one reduceat
+            missing = list(dict.fromkeys(missing))
+            if len(cache) + len(missing) > _OWN_CACHE_SIZE:
+                cache.clear()
+                missing = list(dict.fromkeys(owns))
+            for own, block in zip(missing, _sum_rows(self._own_table, self._own_index, missing)):
+                cache[own] = block
+            blocks = list(map(cache.__getitem__, owns))
+        return np.array(blocks)
 
     def unary_from_parts(self, parts: PageParts) -> np.ndarray:
         """State scores of a page's lines from own and context features (fast path)."""
@@ -313,7 +318,7 @@ class CrfModel:
         if n == 0:
             return TagResult([], [])
         unary = label_scores[:, self._lattice.state_label]  # (n, S)
-        trans = self._state_trans
+        into = self._state_trans_into  # into[j, i]: transition i -> j, rows contiguous for argmax
         start = np.where(self._lattice.start_allowed, unary[0], NEG_INF)
         delta = start
         n_states = len(start)
@@ -321,16 +326,17 @@ class CrfModel:
         back = np.zeros((n, n_states), dtype=np.intp)
         scores = np.empty((n_states, n_states))  # reused: small arrays, call overhead dominates
         for t in range(1, n):
-            np.add(delta[:, None], trans, out=scores)
-            best = scores.argmax(axis=0)
+            np.add(into, delta, out=scores)  # scores[j, i] = delta[i] + trans[i, j]
+            best = scores.argmax(axis=1)
             back[t] = best
-            delta = scores[best, states]
+            delta = scores[states, best]
             delta += unary[t]
         delta = np.where(self._lattice.end_allowed, delta, NEG_INF)
         state = int(delta.argmax())
         path = [state]
+        pointers = back.tolist()  # Python ints: the walk back is plain list indexing
         for t in range(n - 1, 0, -1):
-            state = int(back[t, state])
+            state = pointers[t][state]
             path.append(state)
         path.reverse()
         labels = [self.labels[self._lattice.state_label[s]] for s in path]
@@ -404,9 +410,11 @@ class CrfModel:
 def _sum_rows(table: np.ndarray, index: dict[str, int], features: Sequence[Sequence[str]]) -> np.ndarray:
     """Per line, the sum of ``table`` rows of its features (unknown ones: the zero last row)."""
     unknown = len(index)
-    get = index.get
-    lengths = [len(x) for x in features]
-    flat = np.fromiter((get(f, unknown) for x in features for f in x), dtype=np.int64, count=sum(lengths))
+    lengths = list(map(len, features))
+    # map over the flattened features: no Python frame per feature
+    flat = np.fromiter(
+        map(index.get, chain.from_iterable(features), repeat(unknown)), dtype=np.int64, count=sum(lengths)
+    )
     out_shape = (len(features),) + table.shape[1:]
     if not len(flat):
         return np.zeros(out_shape)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from segmenter import lexicons
@@ -240,3 +241,39 @@ def test_page_wide_measures_match_the_regexes(text: str) -> None:
 def test_line_views_cached_equals_uncached() -> None:
     lines = ["عاجل", "نص الخبر " * 30, "عاجل", "", "تابعونا على تويتر @site"]
     assert F.line_views_cached(lines) == F.line_views(lines)
+
+
+def test_shortcut_gates_are_exact() -> None:
+    """The cheap checks that skip expressions in :func:`line_view` never skip a match."""
+    from segmenter import features as f
+
+    # a bullet, a number or an opening quote never starts with a letter
+    for code in range(0x110000):
+        ch = chr(code)
+        if 0xD800 <= code < 0xE000 or not ch.isalpha():
+            continue
+        for text in (ch, ch + "•", ch + ")", ch + '"'):
+            assert not f._BULLET_RE.match(text) and not f._QUOTE_START_RE.match(text), hex(code)
+    # the URL and file-name expressions need "://" or a letter of the caseless-Latin flag
+    table = f._char_table()
+    for text in ("see www.x", "a.COM b", "x.ſa", "pic.JPG", "a.mp4", "x://y", "\u212aa.com"):
+        flags = int(np.bitwise_or.reduce(table[f._code_points(text)]))
+        assert flags & f._B_CASELESS_LATIN or ":" in text
+    for code in range(0x80, 0x110000):
+        if 0xD800 <= code < 0xE000 or table[code] & f._B_CASELESS_LATIN:
+            continue
+        ch = chr(code)
+        assert not f._URL_HINT_RE.search(f"a.{ch}om") and not f._URL_HINT_RE.search(f"{ch}ww.x")
+        assert not f._FILE_NAME_RE.search(f"a.{ch}ng") and not f._FILE_NAME_RE.search(f"a.{ch}p4")
+
+
+def test_list_header_length_bound() -> None:
+    """Lower-casing at most doubles a line (:func:`segmenter.assembly.is_list_header`)."""
+    assert max(len(chr(c).lower()) for c in range(0x110000) if not 0xD800 <= c < 0xE000) <= 2
+    assert max(len(v) for v in _normalise_values() if v is not None) <= 1
+
+
+def _normalise_values() -> list[str | None]:
+    from segmenter.features import _NORMALISE_TABLE
+
+    return list(_NORMALISE_TABLE.values())
