@@ -9,8 +9,9 @@ Steps (see ``benchmarks/README.md`` for what each number means):
 2. accuracy of every system on ``fixtures/composed-test.jsonl.gz`` and
    ``fixtures/seeds-gold.jsonl`` with :func:`segmenter.evaluation.evaluate`;
 3. labelling speed of every system, each in its own subprocess pinned to one core
-   (so peak RSS is its own): warm-up, then the median of ``--repeats`` timed passes
-   (``time.perf_counter``) over the same pages;
+   (so peak RSS is its own): warm-up, then one timed pass (``time.perf_counter``)
+   over the pages; ``--repeats`` rounds in which every system runs once in turn, the
+   median pass reported, and the ratio to rules as the median of the per-round ratios;
 4. ``segmenter clean --jobs 1`` and ``--jobs 2`` end to end (JSONL in, JSONL out) in
    a subprocess, wall time and peak RSS;
 5. scaling: time against page length (1..2,000 lines) and against dump size
@@ -352,7 +353,10 @@ def speed_table(speed: dict[str, Any]) -> str:
     ]
     base = speed["labelling"].get("rules", {}).get("pages_per_s")
     for name, r in speed["labelling"].items():
-        ratio = f"{r['pages_per_s'] / base:.3f}" if base else "n/a"
+        if r.get("x_rules") is not None:
+            ratio = f"{r['x_rules']:.3f}"
+        else:
+            ratio = f"{r['pages_per_s'] / base:.3f}" if base else "n/a"
         rows.append(
             f"| {name} (labelling, 1 core) | {_fmt(r['pages'])} | {_fmt(r['pages_per_s'])} | {r['mb_per_s']:.2f} | "
             f"{_fmt(r['lines_per_s'])} | {r['peak_rss_mb']:.0f} | {ratio} |"
@@ -528,9 +532,16 @@ def _model_info(model: str | None) -> dict[str, Any]:
     }
 
 
-def _summarise_speed(raw: dict[str, Any]) -> dict[str, Any]:
+def _summarise_speed(raw: dict[str, Any], rules: dict[str, Any] | None = None) -> dict[str, Any]:
     t = statistics.median(raw["times"])
+    paired = None
+    if rules is not None and len(rules["times"]) == len(raw["times"]):
+        # pages/s of this system over pages/s of rules, round by round
+        paired = statistics.median(
+            (raw["pages"] / mine) / (rules["pages"] / theirs) for mine, theirs in zip(raw["times"], rules["times"])
+        )
     return {
+        "x_rules": paired,
         "pages": raw["pages"],
         "seconds": t,
         "times": raw["times"],
@@ -617,21 +628,32 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     # 3. labelling speed, one subprocess per system
     speed: dict[str, Any] = {"labelling": {}, "clean": {}, "notes": []}
     slow_pages = min(args.slow_pages or cfg["slow_pages"], n_pages)
-    for name in systems:
-        limit = slow_pages if name in PEERS else n_pages
-        log(f"speed {name} on {limit} pages × {args.repeats}")
-        raw = _run_worker(
-            {
-                "mode": "speed",
-                "system": name,
-                "model": model,
-                "corpus": str(corpus_path),
-                "limit": limit,
-                "warmup": min(cfg["warmup"], limit),
-                "repeats": args.repeats,
-            }
-        )
-        speed["labelling"][name] = _summarise_speed(raw)
+    # rounds: every system once per round, in turn, so a drift of the shared machine's
+    # speed reaches all of them alike; a system's ratio to rules is the median of its
+    # per-round ratios (each against the rules pass of the same round)
+    raws: dict[str, dict[str, Any]] = {}
+    for round_no in range(args.repeats):
+        for name in systems:
+            limit = slow_pages if name in PEERS else n_pages
+            log(f"speed {name} on {limit} pages, round {round_no + 1} of {args.repeats}")
+            raw = _run_worker(
+                {
+                    "mode": "speed",
+                    "system": name,
+                    "model": model,
+                    "corpus": str(corpus_path),
+                    "limit": limit,
+                    "warmup": min(cfg["warmup"], limit),
+                    "repeats": 1,
+                }
+            )
+            if name not in raws:
+                raws[name] = raw
+            else:
+                raws[name]["times"] += raw["times"]
+                raws[name]["peak_rss_kb"] = max(raws[name]["peak_rss_kb"], raw["peak_rss_kb"])
+    for name, raw in raws.items():
+        speed["labelling"][name] = _summarise_speed(raw, raws.get("rules"))
     if any(s in PEERS for s in systems) and slow_pages < n_pages:
         speed["notes"].append(
             f"jusText, trafilatura and boilerpy3 are timed on the first {slow_pages:,} corpus pages, "

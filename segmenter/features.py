@@ -220,6 +220,7 @@ _TICKER_CHARS = frozenset("°$€£¥%")
 SHORT_TOKENS = 6  # "short" lines: menus, labels, markers, bylines
 TITLE_MAX_TOKENS = 25  # longer lines are rarely headlines
 TITLE_MIN_TOKENS = 3  # shorter lines are too common to count as a title shown again
+TITLE_ECHO_WINDOW = 50  # lines within which a title shown again is looked for
 LONG_TOKENS = 15  # a "long" line reads like a paragraph
 COHESION_WINDOW = 3  # non-blank lines looked at before and after for shared words
 WIDE_COHESION_WINDOW = 8  # lines a paragraph is compared with to tell a story going on
@@ -844,7 +845,8 @@ def _titles_within_lines(views: Sequence[LineView]) -> tuple[set[int], set[int]]
 
     A browser title ``site | headline`` above the headline, or a ticker item quoting it,
     holds the headline's words: the headline is then the same article's, not a new one.
-    Only short lines of at least ``TITLE_MIN_TOKENS`` tokens are compared, as whole words.
+    Only short lines of at least ``TITLE_MIN_TOKENS`` tokens are compared, as whole words,
+    and only within ``TITLE_ECHO_WINDOW`` lines of each other.
     """
     titles = [
         (k, f" {v.normalized_key} ")
@@ -854,12 +856,17 @@ def _titles_within_lines(views: Sequence[LineView]) -> tuple[set[int], set[int]]
     part_of_other: set[int] = set()
     holds_other: set[int] = set()
     for a, (i, key_i) in enumerate(titles):
-        for j, key_j in titles[a + 1 :]:
+        for b in range(a + 1, len(titles)):
+            j, key_j = titles[b]
+            if j - i > TITLE_ECHO_WINDOW:
+                break  # far apart: not the same title shown twice (and the cost stays linear)
             # equal keys are repeats (the ``dup:*`` features); only a shorter key can nest
-            (inner, inner_key), (outer, outer_key) = sorted(((i, key_i), (j, key_j)), key=lambda t: len(t[1]))
-            if len(inner_key) < len(outer_key) and inner_key in outer_key:
-                part_of_other.add(inner)
-                holds_other.add(outer)
+            if len(key_i) < len(key_j) and key_i in key_j:
+                part_of_other.add(i)
+                holds_other.add(j)
+            elif len(key_j) < len(key_i) and key_j in key_i:
+                part_of_other.add(j)
+                holds_other.add(i)
     return part_of_other, holds_other
 
 
