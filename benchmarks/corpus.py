@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import hashlib
 import io
 import json
 import sys
@@ -109,6 +110,17 @@ def sidecar_path(path: Path) -> Path:
     return path.with_name(path.name.split(".")[0] + ".meta.json")
 
 
+def composer_fingerprint() -> str:
+    """SHA-256 of the composer's code and phrase lists: a changed composer rebuilds the dump."""
+    import segmenter.compose as compose
+
+    digest = hashlib.sha256(Path(compose.__file__).read_bytes())
+    data = Path(compose.__file__).with_name("compose_data")
+    for path in sorted(data.glob("*.txt")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def build_corpus(
     path: Path,
     *,
@@ -119,7 +131,13 @@ def build_corpus(
     force: bool = False,
 ) -> dict[str, Any]:
     """Write the dump at ``path`` unless an identical one is there; return its stats."""
-    wanted = {"format": CORPUS_FORMAT, "seed": seed, "min_pages": min_pages, "min_bytes": min_bytes}
+    wanted = {
+        "format": CORPUS_FORMAT,
+        "seed": seed,
+        "min_pages": min_pages,
+        "min_bytes": min_bytes,
+        "composer_sha256": composer_fingerprint(),
+    }
     meta_path = sidecar_path(path)
     if not force and path.exists() and meta_path.exists():
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
