@@ -214,6 +214,7 @@ _QUOTE_START_RE = regex.compile(r"^\s*[\"«“”'‘]")
 _DEGREE_RE = regex.compile(r"\d\s*°|°\s*[cCمس]?")
 _MONEY_RE = regex.compile(r"[$€£¥]|\d+[.,]\d+\s*%")
 _TICKER_CHARS = frozenset("°$€£¥%")
+_BYLINE_SEPARATORS = frozenset("-–—/:")  # _BYLINE_AGENCY_RE needs one of them
 
 # --- thresholds (named so the docs and the code say the same) ------------------------
 
@@ -246,25 +247,12 @@ _STOPWORDS = frozenset(
 )
 
 
-def _bucket(value: float, edges: Sequence[float], names: Sequence[str]) -> str:
-    """The name of the first edge ``value`` does not exceed (the last name past them all)."""
-    return names[bisect_left(edges, value)]
-
-
+# buckets: a value gets the name of the first edge it does not exceed (the last name
+# past them all), i.e. ``names[bisect_left(edges, value)]``
 _LENGTH_EDGES = (0, 2, 4, 8, 14, 25, 50)
 _LENGTH_NAMES = ("0", "1-2", "3-4", "5-8", "9-14", "15-25", "26-50", "51+")
 _RATIO_EDGES = (0.0, 0.2, 0.5, 0.8)
 _RATIO_NAMES = ("0", "low", "mid", "high", "all")
-
-
-def _length_bucket(n_tokens: int) -> str:
-    return _bucket(n_tokens, _LENGTH_EDGES, _LENGTH_NAMES)
-
-
-def _ratio_bucket(ratio: float) -> str:
-    return _bucket(ratio, _RATIO_EDGES, _RATIO_NAMES)
-
-
 # the bucket features as whole strings, indexed like the names: no string built per line
 _LENGTH_FEATURES = tuple(f"len:{name}" for name in _LENGTH_NAMES)
 _ARABIC_FEATURES = tuple(f"ar:{name}" for name in _RATIO_NAMES)
@@ -709,7 +697,7 @@ def _view(
     # byline shapes
     if n_tok <= 10:
         # both shapes need a literal character: a separator, an opening parenthesis
-        if ("-" in stripped or ":" in stripped or "/" in stripped or "–" in stripped or "—" in stripped) and _BYLINE_AGENCY_RE.match(stripped):
+        if not _BYLINE_SEPARATORS.isdisjoint(stripped) and _BYLINE_AGENCY_RE.match(stripped):
             feats.append("byline:sep_shape")
         if "(" in stripped and _PAREN_PLACE_RE.search(stripped):
             feats.append("byline:paren_place")
