@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from segmenter import compose
 from segmenter.compose import compose_pages, load_articles
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -112,8 +113,6 @@ def sidecar_path(path: Path) -> Path:
 
 def composer_fingerprint() -> str:
     """SHA-256 of the composer's code and phrase lists: a changed composer rebuilds the dump."""
-    import segmenter.compose as compose
-
     digest = hashlib.sha256(Path(compose.__file__).read_bytes())
     data = Path(compose.__file__).with_name("compose_data")
     for path in sorted(data.glob("*.txt")):
