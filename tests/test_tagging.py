@@ -105,7 +105,8 @@ def test_marginals_are_probabilities(toy_model: CrfModel) -> None:
     assert np.mean(conf) > 0.5
 
 
-def test_constrained_viterbi_matches_brute_force(toy_model: CrfModel) -> None:
+@pytest.mark.parametrize("short", [None, [False, True, True, False], [True, True, False, True]])
+def test_constrained_viterbi_matches_brute_force(toy_model: CrfModel, short: list[bool] | None) -> None:
     """On short sequences, Viterbi finds the best path among all allowed ones."""
     import itertools
 
@@ -115,27 +116,56 @@ def test_constrained_viterbi_matches_brute_force(toy_model: CrfModel) -> None:
     best, best_score = None, -np.inf
     for path in itertools.product(range(len(LABELS)), repeat=len(lines)):
         labels = [LABELS[i] for i in path]
-        if not _allowed(labels):
+        if not _allowed(labels, short):
             continue
         score = sum(unary[t, i] for t, i in enumerate(path))
         score += sum(toy_model.transitions[a, b] for a, b in zip(path, path[1:]))
         if score > best_score:
             best, best_score = labels, score
-    assert toy_model.tag(feats, marginals=False).labels == best
+    assert toy_model.tag(feats, short, marginals=False).labels == best
 
 
-def _allowed(labels: list[str]) -> bool:
+def test_a_short_body_line_does_not_let_a_second_article_open(toy_model: CrfModel) -> None:
+    """A ticker read as body is no primary article: the real article stays article 0."""
+    wanted = ["B-body", "B-headline", "I-body"]  # what the scores alone prefer
+    scores = np.full((3, len(LABELS)), -5.0)
+    for t, label in enumerate(wanted):
+        scores[t, LABELS.index(label)] = 5.0
+    assert toy_model._decode(scores, None, marginals=False).labels == wanted
+    labels = toy_model._decode(scores, [True, False, False], marginals=False).labels
+    assert labels != wanted and articles_from_labels(labels) == [0, 0, 0]
+    # a secondary article's short body line counts: only the primary needs a paragraph
+    scores = np.full((5, len(LABELS)), -5.0)
+    wanted = ["B-headline", "I-body", "B-headline", "I-body", "B-headline"]
+    for t, label in enumerate(wanted):
+        scores[t, LABELS.index(label)] = 5.0
+    with_short_secondary = [False, False, False, True, False]
+    assert toy_model._decode(scores, with_short_secondary, marginals=False).labels[:4] == wanted[:4]
+
+
+def _allowed(labels: list[str], short: list[bool] | None = None) -> bool:
+    """The decoder's constraints, written out plainly: the reference for brute force."""
+    short = short or [False] * len(labels)
     started = has_body = secondary = False
-    for label in labels:
+    for label, is_short in zip(labels, short):
+        # a short body line gives body to a secondary article, not to the primary one
+        counts = label.endswith("-body") and (secondary or not is_short)
         if label.startswith("B-"):
             if started and not has_body:
                 return False
-            started, has_body, secondary = True, label == "B-body", started
+            counts = label == "B-body" and (started or not is_short)
+            started, has_body, secondary = True, counts, started
         elif label.startswith("I-"):
             if not started:
                 return False
-            has_body = has_body or label == "I-body"
+            has_body = has_body or counts
     return not secondary or has_body
+
+
+def itertools_product_labels(n: int):  # every label sequence of length n
+    import itertools
+
+    return ([LABELS[i] for i in path] for path in itertools.product(range(len(LABELS)), repeat=n))
 
 
 def test_a_trailing_phantom_article_is_not_allowed(toy_model: CrfModel) -> None:
@@ -178,7 +208,8 @@ def test_fast_scoring_equals_scoring_the_full_feature_strings(toy_model: CrfMode
         np.testing.assert_allclose(fast, slow, atol=1e-9)
 
 
-def test_marginals_match_brute_force_and_the_log_space_version(toy_model: CrfModel) -> None:
+@pytest.mark.parametrize("short", [None, [True, False, True, True]])
+def test_marginals_match_brute_force_and_the_log_space_version(toy_model: CrfModel, short: list[bool] | None) -> None:
     """Confidence = P(line's label) summed over every allowed path, exactly."""
     import itertools
 
@@ -187,20 +218,21 @@ def test_marginals_match_brute_force_and_the_log_space_version(toy_model: CrfMod
     unary = toy_model.unary_scores(feats)
     scores: dict[tuple[int, ...], float] = {}
     for path in itertools.product(range(len(LABELS)), repeat=len(lines)):
-        if _allowed([LABELS[i] for i in path]):
+        if _allowed([LABELS[i] for i in path], short):
             score = sum(unary[t, i] for t, i in enumerate(path))
             scores[path] = score + sum(toy_model.transitions[a, b] for a, b in zip(path, path[1:]))
     top = max(scores.values())
     weights = {path: np.exp(score - top) for path, score in scores.items()}
     total = sum(weights.values())
-    result = toy_model.tag(feats)
+    result = toy_model.tag(feats, short)
     for t, label in enumerate(result.labels):
         exact = sum(w for path, w in weights.items() if LABELS[path[t]] == label) / total
         assert result.confidence[t] == pytest.approx(exact, abs=1e-9)
     lattice = toy_model._lattice
     states = unary[:, lattice.state_label]
-    start = np.where(lattice.start_allowed, states[0], -1e30)
+    kinds = [1 if k else 0 for k in short or [False] * len(lines)]
+    start = np.where(lattice.start_allowed[kinds[0]], states[0], -1e30)
     path = [0] * len(lines)
-    assert toy_model._label_marginals(states, start, path) == pytest.approx(
-        toy_model._label_marginals_log(states, start, path), abs=1e-9
+    assert toy_model._label_marginals(states, start, kinds, path) == pytest.approx(
+        toy_model._label_marginals_log(states, start, kinds, path), abs=1e-9
     )
