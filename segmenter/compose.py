@@ -39,11 +39,17 @@ and in which order, whether the primary has a headline (~15% have none) and whet
 it is repeated as a page title or image title, how many dateline/byline lines stand
 before the body (in many date formats and month-name families, sometimes glued into
 the first paragraph), blank-line style (none, between every line, mixed), captions,
-photo credits, subheadings, bullets, mid-article promos, embedded X/Facebook/
+photo credits, in-text subheadings (mostly two or three words of the section they
+open, not side by side; else a phrase on another topic), bullets, mid-article promos, embedded X/Facebook/
 Instagram/YouTube posts, end furniture, related lists with various headers and
 bullets, truncation of the last article (~5%) and light Unicode messiness (Persian
 yeh/keheh, tatweel, diacritics, NBSP, bidi marks, trailing spaces, Arabic-Indic
 digits) in a share of pages.
+
+The corpus is used almost as it is (its own bylines, agency date lines, closing stamps
+and furniture paragraphs get their gold role: :func:`paragraph_role`); records with
+fewer than :data:`MIN_ARTICLE_WORDS` words are skipped as not articles (captions,
+counters, bare links).
 
 Train/test split
 ----------------
@@ -165,6 +171,7 @@ DIACRITICS = ("\u064b", "\u064e", "\u064f", "\u0650", "\u0651", "\u0652")
 BIDI_MARKS = ("\u200f", "\u200e", "\u200b", "\u202b")
 BLANK_TEXTS = ("",) * 12 + (" ", "\xa0", "  ")
 _ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+MIN_ARTICLE_WORDS = 15  # fewer words in all: a caption or counter, not an article
 _ARABIC_LETTER = re.compile(r"[\u0628-\u064a]")
 _LINE_BREAKS = re.compile(r"\r\n|\r|\n")
 
@@ -193,8 +200,12 @@ def load_articles(data_dir: Path) -> list[SourceArticle]:
     """Read every ``*.zip`` of ``data_dir`` (sorted) into :class:`SourceArticle` objects.
 
     Cleaning is minimal on purpose (the messiness is part of what the model must
-    learn): paragraphs are split on any line break, stripped, and empty ones dropped;
-    articles without a single paragraph are skipped.
+    learn): paragraphs are split on any line break, stripped, and empty ones dropped.
+    Records with fewer than :data:`MIN_ARTICLE_WORDS` words in all are skipped: they
+    are not articles but what the scraper caught instead of one (303 of the 30,676
+    records with text: a photo caption of names, a comment counter ``تعليقات ()``, a bare link line,
+    ``Array``), and composing them as an article would make the gold call a caption
+    an article's body.
     """
     articles: list[SourceArticle] = []
     for path in sorted(Path(data_dir).glob("*.zip")):
@@ -202,7 +213,7 @@ def load_articles(data_dir: Path) -> list[SourceArticle]:
             for member in sorted(archive.namelist()):
                 for item in json.loads(archive.read(member).decode("utf-8")):
                     paragraphs = tuple(p.strip() for p in _LINE_BREAKS.split(item.get("content") or "") if p.strip())
-                    if not paragraphs:
+                    if sum(len(p.split()) for p in paragraphs) < MIN_ARTICLE_WORDS:
                         continue
                     articles.append(
                         SourceArticle(
@@ -603,18 +614,22 @@ def dateline_texts(ctx: PageContext, art: SourceArticle, n: int) -> list[str]:
 # Lines of the corpus articles that are not body text: agency/byline leads
 # ("عين اليوم – جدة", "أحمد البشيري-الباحة", WAS's "الرياض 26 شوال 1436 هـ الموافق 11 أغسطس 2015 م واس"),
 # WAS's closing time stamp ("16:10 ت م") and furniture that the scraper kept
-# ("// انتهى //", SMS-subscription promos and their phone numbers, "...المزيد", author
-# e-mails, the link line "رابط الخبر بصحيفة الوئام: <title>").
+# ("// انتهى //", "// يتبع //", separators and stray marks with no letter or digit
+# ("***", "* * *", ">"), photo credits "(تصوير: فلان)", SMS-subscription promos and
+# their phone numbers, "...المزيد", author e-mails, the link line
+# "رابط الخبر بصحيفة الوئام: <title>").
 # the dash of a byline: a hyphen or en dash spaced any way, or a tatweel standing apart
 # from the words ("جدة ـ عبدالغني الشريف"; inside a word it only stretches it)
 _LEAD_BYLINE_RE = re.compile(
     r"^(?:Next Previous\s*)?[^.،:«»]{2,40}?(?:\s*[–-]\s*|\s+ـ+\s*|\s*ـ+\s+)[^.،:«»]{2,30}(?<![–ـ-])$"
 )
-_LEAD_DATE_RE = re.compile(r"الموافق.{4,40}(?:واس|م)\s*$")
+_LEAD_DATE_RE = re.compile(r"ا?لموافق.{4,40}(?:\.?واس|م)[\s\u200e\u200f]*$")  # also WAS's typo "لموافق"
 _TIME_STAMP_RE = re.compile(r"^\d{1,2}:\d{2} ت [مغ](?: NNNN)?$")
 _FURNITURE_PARAGRAPH_RE = re.compile(
-    r"^(?://\s*انتهى\s*//|\.{2,}\s*المزيد|\d+ - (?:Zain|Stc|Mobily)|.*مسافة ثم (?:نص )?الرسالة.*"
-    r"|لمراسلة الكاتب.*|للتواصل مع الكاتب.*|رابط الخبر بصحيفة .*|[\w.]+@[\w.]+\.\w+|Next Previous)$"
+    r"^(?://\s*(?:انتهى|يتبع)\s*//(?:\s*\d{1,2}:\d{2} ت [مغ])?|[-/\s]*انتهى[-/\s]*|يتبع\s*\.{2,}|[\W_]+|\.{2,}\s*المزيد"
+    r"|\d+ - (?:Zain|Stc|Mobily)|.*مسافة ثم (?:نص )?الرسالة.*|للتواصل\s+(?:مع الكاتب|[أا]رسل).*"
+    r"|\(?\s*(?:تصوير|عدسة)\s*[:/]\s*[^()]{2,30}\)?"
+    r"|لمراسلة الكاتب.*|رابط الخبر بصحيفة .*|[\w.]+@[\w.]+\.\w+|Next Previous)$"
 )
 LEAD_MAX_CHARS = 100
 LEAD_MAX_WORDS = 8
@@ -630,8 +645,11 @@ def paragraph_role(index: int, text: str) -> str:
         return FOOTER
     if _TIME_STAMP_RE.match(text):
         return DATELINE
-    if index == 0 and len(text) <= LEAD_MAX_CHARS:
-        if _LEAD_DATE_RE.search(text) or (_LEAD_BYLINE_RE.match(text) and len(text.split()) <= LEAD_MAX_WORDS):
+    if len(text) <= LEAD_MAX_CHARS:
+        # WAS's date line is a dateline wherever it stands; a bare byline only as the lead
+        if _LEAD_DATE_RE.search(text) and not text.startswith("و"):
+            return DATELINE
+        if index == 0 and _LEAD_BYLINE_RE.match(text) and len(text.split()) <= LEAD_MAX_WORDS:
             return DATELINE
     return BODY
 
@@ -666,6 +684,19 @@ def _topic(text: str, rng: Random) -> str:
     """A short phrase from the start of a title (a caption's or subheading's topic)."""
     words = _TITLE_CATEGORY_RE.sub("", text).split()[: rng.randint(3, 6)]
     return " ".join(words).rstrip("،.:؛")
+
+
+def _section_phrase(paragraph: str, rng: Random) -> str:
+    """Two or three words of a paragraph, in order but not side by side: what a
+    subheading over it names (``سوروكين: بلاتر شجاع``), not a fragment copied from it."""
+    words = [w.strip("،.:؛,!؟?«»\"()") for w in paragraph.split()[:40]]
+    picks = [i for i, w in enumerate(words) if len(w) > 3 and not w[0].isdigit()]
+    if len(picks) < 6:
+        return ""
+    chosen = sorted(rng.sample(picks, rng.randint(2, 3)))
+    if any(b - a == 1 for a, b in zip(chosen, chosen[1:])):
+        return ""  # side by side: a copied fragment, which reads like a repeated title
+    return " ".join(words[i] for i in chosen)
 
 
 def wire_end(ctx: PageContext, b: PageBuilder) -> None:
@@ -744,8 +775,12 @@ def render_article(
         if style.extras and i > 0:
             roll = rng.random()
             if roll < 0.05:
-                # an in-text subheading: a short phrase, not a copy of the next paragraph
-                b.add(BODY, _topic(ctx.article().title or para, rng) + rng.choice((":", "", "")))
+                # an in-text subheading: a short phrase, not a copy of the next paragraph;
+                # mostly words of the section it opens, as real ones are, else a phrase
+                # on another topic (the hard case: it reads like a new headline)
+                topic = _section_phrase(para, rng) if ctx.chance(0.7) else ""
+                topic = topic or _topic(ctx.article().title or para, rng)
+                b.add(BODY, topic + rng.choice((":", "", "")))
             elif roll < 0.08:
                 b.add(FOOTER, ctx.fill(ctx.pick("midarticle_promos")))
             elif roll < 0.10:

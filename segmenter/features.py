@@ -8,9 +8,10 @@ learned weights can be printed and understood (``segmenter explain``). Three lay
    length and shape, Unicode classes (Arabic and Latin letters, both kinds of digits,
    emoji, punctuation), final punctuation, bullets, cue lexicons (``segmenter/lexicons``),
    date/time shapes (month names by region, Hijri, weekdays, years, clock times),
-   byline and agency shapes, social-post signatures, the first word, and how a
-   paragraph opens (a lede verb that starts a story, or an attribution that carries
-   one on). What a line's characters are is measured for the whole page at once
+   byline and agency shapes, a short line opening with a given name (``name@start``:
+   a byline is most often a bare name), social-post signatures, the first word, and
+   how a paragraph opens (a lede verb that starts a story, or an attribution that
+   carries one on). What a line's characters are is measured for the whole page at once
    (:func:`line_views`): one NumPy table look-up per code point instead of a regex
    call per line and shape.
 2. **Neighbour features**: the own features of the previous and next non-blank lines
@@ -18,7 +19,9 @@ learned weights can be printed and understood (``segmenter explain``). Three lay
 3. **Page context**: position in the page, whether blank lines stand around the line,
    whether a long (paragraph-like) line or a "read also" marker came before, repeated
    lines (titles shown two or three times, or again inside a browser title
-   ``site | headline``), and lexical cohesion: how many of the
+   ``site | headline``), list items that open alike (the same first word, or first
+   two, as the line before or after: a bullet, a number, a ``الآن |`` ticker), and
+   lexical cohesion: how many of the
    line's content words occur in the lines before and after it, in the paragraphs
    before it, and — across a short line — how much the next paragraph shares with
    the paragraphs before (TextTiling-style), plus the Jaccard similarity of each
@@ -45,7 +48,7 @@ from pyarabic import araby
 
 from segmenter import lexicons
 
-FEATURE_VERSION = "7"
+FEATURE_VERSION = "9"
 
 # --- normalisation -----------------------------------------------------------------
 
@@ -118,6 +121,7 @@ PHRASE_LEXICONS: tuple[str, ...] = (
     "social",
     "market",
     "pagination",
+    "end_mark",
 )
 TOKEN_LEXICONS: tuple[str, ...] = (
     "months_levantine",
@@ -156,6 +160,12 @@ def _token_lexicon_map() -> dict[str, tuple[str, ...]]:
         for word in lexicons.load(name):
             out.setdefault(normalize(word), []).append(name)
     return {k: tuple(v) for k, v in out.items()}
+
+
+@cache
+def _given_names() -> frozenset[str]:
+    """Normalised first words of the given-names list (bylines are names)."""
+    return frozenset(toks[0] for toks in map(tokens_of, map(normalize, lexicons.load("given_names"))) if toks)
 
 
 @cache
@@ -233,6 +243,8 @@ NEIGHBOUR_OFFSETS = (-2, -1, 1, 2)
 CUE_HEAD_TOKENS = 12  # cue phrases are looked for in a line's first tokens ...
 CUE_TAIL_TOKENS = 6  # ... and its last ones
 DATE_HEAD_TOKENS = 30  # month and weekday names count in the opening of a line
+NAME_MAX_TOKENS = 6  # a line this short opening with a given name reads as a byline
+NAME_HEAD_TOKENS = 4  # ... or with one among its first words ("كتب: سعيد ...")
 W0_MIN_TOKENS = 7  # lines this long get their first word as a feature
 OPENER_MIN_TOKENS = 4  # lines this long are checked for a lede or continuation opener
 OPENER_MAX_TOKENS = 4  # longest opener phrase, in tokens
@@ -317,6 +329,11 @@ def _content_words(tokens: list[str]) -> frozenset[str]:
     return frozenset(filter(None, _content_stems(tokens)))  # stems are never empty
 
 
+# every digit (Latin, Arabic-Indic, Persian) as 0: numbered list items share a head
+_DIGITS_TO_ZERO = {ord(d): "0" for d in "123456789١٢٣٤٥٦٧٨٩۱۲۳۴۵۶۷۸۹٠۰"}
+HEAD_CHARS = 64  # a line's first two words are looked for in its opening characters
+
+
 @dataclass(slots=True, frozen=True)
 class LineView:
     """What the context layer needs to know about one line, computed once."""
@@ -327,6 +344,7 @@ class LineView:
     words: frozenset[str]
     is_read_also: bool
     is_long: bool
+    head: tuple[str, ...]  # the first two raw words, digits as 0: what list items share
 
 
 _END_FEATURES = {
@@ -703,6 +721,14 @@ def _view(
             feats.append("byline:paren_place")
         if stripped.endswith(("-", "–", "—", ":")):
             feats.append("byline:open_end")
+        # a person's name: a byline is most often a bare name, or a name after "كتب:"
+        names = _given_names()
+        if n_tok <= NAME_MAX_TOKENS:
+            head = toks[1:2] if toks and toks[0] == "د" else toks[:1]  # "د. سعيد ..."
+            if head and head[0] in names:
+                feats.append("name@start")
+            elif not names.isdisjoint(toks[:NAME_HEAD_TOKENS]):
+                feats.append("name:head")
     # first word of a sentence-like line: verbs and particles that open paragraphs
     # ("وقال", "أكد"); not of short lines, whose words would only memorise furniture
     if n_tok >= W0_MIN_TOKENS:
@@ -720,6 +746,8 @@ def _view(
                 break
     key = " ".join(toks)
     is_read_also = "cue:read_also@start" in feats and n_tok <= SHORT_TOKENS
+    head = tuple(word.translate(_DIGITS_TO_ZERO) for word in stripped[:HEAD_CHARS].split(None, 2)[:2])
+
     return LineView(
         own=tuple(dict.fromkeys(feats)),
         n_tokens=n_tok,
@@ -727,6 +755,7 @@ def _view(
         words=words,
         is_read_also=is_read_also,
         is_long=n_tok >= LONG_TOKENS,
+        head=head,
     )
 
 
@@ -979,6 +1008,17 @@ def page_parts(texts: Sequence[str]) -> PageParts:
                     if body_words and j > ahead:
                         break
             feats.append(_COH_BODY_NEXT[_overlap_slot(view.words, body_words)])
+        # list items open alike (a bullet, a number, a "now |" ticker, a shared label):
+        # the same first word, or the same first two, as the line before or after
+        head = view.head
+        if head:
+            for j, side in ((k - 1, "prev"), (k + 1, "next")):
+                if 0 <= j < n:
+                    other = views[j].head
+                    if other[:1] == head[:1]:
+                        feats.append(f"run:same1_{side}")
+                        if len(head) == 2 and other == head:
+                            feats.append(f"run:same2_{side}")
         # page edges, where a neighbour is missing
         if k < edge_low or k >= edge_high:
             for off in NEIGHBOUR_OFFSETS:

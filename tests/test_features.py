@@ -277,3 +277,24 @@ def _normalise_values() -> list[str | None]:
     from segmenter.features import _NORMALISE_TABLE
 
     return list(_NORMALISE_TABLE.values())
+
+
+def test_list_items_that_open_alike_are_marked() -> None:
+    feats = page_features(
+        ["الآن | وزير الخارجية يلتقي نظيره", "الآن | أمطار على مكة", "1. أمطار غزيرة اليوم", "2. خبر ثان هنا", "نص " * 20]
+    )
+    assert "run:same2_next" in feats[0] and "run:same2_prev" in feats[1]
+    assert "run:same1_next" not in feats[1]  # "الآن" and "1." differ
+    assert "run:same1_next" in feats[2] and "run:same1_prev" in feats[3]  # digits count as one shape
+    assert "run:same2_prev" not in feats[3]
+    assert not any(f.startswith("run:") for f in feats[4])
+
+
+def test_a_short_line_opening_with_a_given_name_reads_as_a_name() -> None:
+    assert "name@start" in line_view("سعيد السريحي").own
+    assert "name@start" in line_view("د. غازي قهوجي").own
+    assert "name:head" in line_view("كتب: هدى الدوسري").own
+    assert not any(f.startswith("name") for f in line_view("الرياض - واس").own)
+    # a long line opening with a name is a sentence, not a byline
+    assert not any(f.startswith("name") for f in line_view("محمد " + "نص " * 12).own)
+
