@@ -265,13 +265,13 @@ RELATIVE_DAY_RE = regex.compile(
 # "2:08 م", "14:08", "02:08 pm", "10:30 صباحا"
 TIME_RE = regex.compile(
     r"(?<![\d:])(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?(?![\d:])"
-    rf"(?:\s*(?P<ampm>صباحا|صباح|مساء|مساءا|ص|م|am|pm|a\.m\.|p\.m\.)(?![\p{{L}}]))?"
+    r"(?:\s*(?P<ampm>صباحا|صباح|مساء|مساءا|ص|م|am|pm|a\.m\.|p\.m\.)(?![\p{L}]))?"
 )
 # What may stand between a date and its time: dashes, bars, commas, "at", "الساعة"
 _TIME_GAP_RE = regex.compile(r"[\s\-|,@/]*(?:(?:at|في|الساعه|على\s+الساعه)\s*)?:?\s*")
 # A time zone word after a date or time; read into the raw string, not into the ISO value
 TIMEZONE_RE = regex.compile(
-    rf"\s*\(?(?:gmt|utc|بتوقيت\s+\S+|توقيت\s+\S+|ت\s*غ|غرينتش)(?:\s*[+-]\s*\d{{1,2}}(?::?\d{{2}})?)?\)?(?![a-z0-9_])"
+    r"\s*\(?(?:gmt|utc|بتوقيت\s+\S+|توقيت\s+\S+|ت\s*غ|غرينتش)(?:\s*[+-]\s*\d{1,2}(?::?\d{2})?)?\)?(?![a-z0-9_])"
 )
 # A publication/update label at the start of a line: "تاريخ النشر:", "آخر تحديث :", "نشر في"
 DATE_LABEL_RE = regex.compile(rf"\s*(?P<label>{_LABEL_ALT}){_WB_AFTER}\s*[:\-]?\s*")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from segmenter.evaluation import Counts, evaluate, format_table, score_page
+from segmenter.evaluation import Counts, evaluate, format_table
 from segmenter.evaluation import Report
 from segmenter.types import Role
 
