@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from segmenter.pipeline import Options, Segmenter, segment
+from segmenter.pipeline import Options, Segmenter, SkippedItem, segment
 from segmenter.types import Article, InputError, Line, ModelError, Page, Role, SegmenterError, Tweet
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "Role",
     "Segmenter",
     "SegmenterError",
+    "SkippedItem",
     "Tweet",
     "segment",
 ]

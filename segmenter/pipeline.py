@@ -8,6 +8,7 @@ the library (or starting a worker) costs nothing until a page is segmented.
 from __future__ import annotations
 
 import datetime
+import logging
 import os
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -22,9 +23,10 @@ from segmenter.assembly import assemble, build_lines
 from segmenter.features import page_parts
 from segmenter.reading import sanitize, split_lines
 from segmenter.tagging import LABELS, CrfModel, articles_from_labels, label_role
-from segmenter.types import Page, Role, SegmenterError
+from segmenter.types import ModelError, Page, Role, SegmenterError
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 MODEL_NAME = "segmenter.crfsuite"
 METADATA_NAME = "segmenter.json"
 _CHUNK_SIZE = 32  # pages per task sent to a worker process
@@ -122,28 +124,57 @@ class Segmenter:
                 metadata_stage.enrich_article(article, region, reference=self.options.reference_date)
         return page
 
-    def segment_many(self, texts: Iterable[str | tuple[str, str]], *, n_jobs: int = 1) -> Iterator[Page]:
+    def segment_many(
+        self,
+        texts: Iterable[str | tuple[str, str]],
+        *,
+        n_jobs: int = 1,
+        errors: str = "raise",
+        skipped: list[SkippedItem] | None = None,
+    ) -> Iterator[Page]:
         """Segment many pages, in order, streaming; ``n_jobs > 1`` uses processes.
 
         Items are page texts or ``(page_id, text)`` pairs (the id is set on the
         page). At most a few chunks per worker are in flight, so an endless input
         does not fill memory. ``n_jobs=-1`` means one process per core.
+
+        A bad item (not a str, not an ``(id, text)`` pair) raises
+        :class:`SegmenterError` naming its position (``errors="raise"``), or is left
+        out and recorded with ``errors="skip"``: the other pages still come, and each
+        skipped item is appended to ``skipped`` (if given) and logged. Skipping keeps
+        the order but not the positions, so pass ids when you skip.
         """
+        if errors not in ("raise", "skip"):
+            raise SegmenterError(f"errors must be 'raise' or 'skip', got {errors!r}")
         if n_jobs == -1:
             n_jobs = os.cpu_count() or 1
         if n_jobs < 1:
             raise SegmenterError(f"n_jobs must be >= 1 or -1, got {n_jobs}")
+        outcomes: Iterator[Page | SkippedItem]
         if n_jobs == 1:
-            for item in texts:
-                yield self._segment_item(item)
-            return
+            outcomes = (_segment_or_skip(self, index, item) for index, item in enumerate(texts))
+        else:
+            outcomes = self._segment_in_workers(texts, n_jobs)
+        for outcome in outcomes:
+            if isinstance(outcome, Page):
+                yield outcome
+                continue
+            if errors == "raise":
+                raise SegmenterError(f"item {outcome.index} of segment_many: {outcome.reason}")
+            log.warning("segment_many skipped item %d: %s", outcome.index, outcome.reason)
+            if skipped is not None:
+                skipped.append(outcome)
+
+    def _segment_in_workers(
+        self, texts: Iterable[str | tuple[str, str]], n_jobs: int
+    ) -> Iterator[Page | SkippedItem]:
         with ProcessPoolExecutor(
             max_workers=n_jobs,
             initializer=_init_worker,
             initargs=(str(self._model_path), self.options),
         ) as pool:
-            pending: deque[Future[list[Page]]] = deque()
-            for chunk in chunked(texts, _CHUNK_SIZE):
+            pending: deque[Future[list[Page | SkippedItem]]] = deque()
+            for chunk in chunked(enumerate(texts), _CHUNK_SIZE):
                 pending.append(pool.submit(_segment_chunk, chunk))
                 if len(pending) >= n_jobs * _MAX_IN_FLIGHT_PER_JOB:
                     yield from pending.popleft().result()
@@ -152,9 +183,31 @@ class Segmenter:
 
     def _segment_item(self, item: str | tuple[str, str]) -> Page:
         if isinstance(item, tuple):
+            if len(item) != 2 or not isinstance(item[0], str):
+                raise SegmenterError("an item must be a page text or an (id, text) pair of str")
             page_id, text = item
             return self.segment(text, page_id=page_id)
         return self.segment(item)
+
+
+@dataclass(slots=True, frozen=True)
+class SkippedItem:
+    """An item :meth:`Segmenter.segment_many` could not segment: where, and why."""
+
+    index: int  # position in the input
+    page_id: str | None  # the id, when the item was an (id, text) pair
+    reason: str
+
+
+def _segment_or_skip(seg: Segmenter, index: int, item: object) -> Page | SkippedItem:
+    """The item's page, or why it has none (bad input is reported, never fatal here)."""
+    try:
+        return seg._segment_item(item)  # type: ignore[arg-type]
+    except ModelError:
+        raise  # not the item's fault: every item would fail
+    except (TypeError, ValueError, SegmenterError) as exc:
+        page_id = item[0] if isinstance(item, tuple) and item and isinstance(item[0], str) else None
+        return SkippedItem(index, page_id, f"{type(exc).__name__}: {exc}")
 
 
 def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -177,9 +230,9 @@ def _init_worker(model_path: str, options: Options) -> None:
     _WORKER = Segmenter(model_path, options=options)
 
 
-def _segment_chunk(items: list[str | tuple[str, str]]) -> list[Page]:
+def _segment_chunk(items: list[tuple[int, str | tuple[str, str]]]) -> list[Page | SkippedItem]:
     assert _WORKER is not None, "worker not initialised"
-    return [_WORKER._segment_item(item) for item in items]
+    return [_segment_or_skip(_WORKER, index, item) for index, item in items]
 
 
 _DEFAULT: Segmenter | None = None

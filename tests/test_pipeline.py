@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import string
+from pathlib import Path
+
+import pytest
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from segmenter import Page, Role, Segmenter, segment
+from segmenter import ModelError, Page, Role, Segmenter, SegmenterError, segment
 from segmenter.reading import sanitize
 from segmenter.types import CONTENT_ROLES
 
@@ -139,6 +142,31 @@ def test_segment_many_preserves_order_in_parallel(segmenter_instance: Segmenter,
     assert serial == parallel
     ids = [p.id for p in segmenter_instance.segment_many([("a", texts[0]), ("b", texts[1])])]
     assert ids == ["a", "b"]
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_segment_many_reports_a_bad_item_and_loses_nothing_else(
+    segmenter_instance: Segmenter, seed_pages, n_jobs: int
+) -> None:
+    from segmenter import SkippedItem
+
+    good = [(f"p{i}", p.text) for i, p in enumerate(seed_pages)]
+    items: list = good[:2] + [("bad", None), b"bytes", ("too", "many", "parts")] + good[2:] * 10
+    with pytest.raises(SegmenterError, match="item 2 of segment_many"):
+        list(segmenter_instance.segment_many(items, n_jobs=n_jobs))
+    skipped: list[SkippedItem] = []
+    pages = list(segmenter_instance.segment_many(items, n_jobs=n_jobs, errors="skip", skipped=skipped))
+    assert [p.id for p in pages] == [i for i, _ in good[:2] + good[2:] * 10]
+    assert [(s.index, s.page_id) for s in skipped] == [(2, "bad"), (3, None), (4, "too")]
+    assert "page must be str" in skipped[0].reason and "bytes" in skipped[1].reason
+    with pytest.raises(SegmenterError, match="errors must be"):
+        list(segmenter_instance.segment_many(items, errors="ignore"))
+
+
+def test_segment_many_does_not_skip_a_model_that_cannot_load(tmp_path: Path, seed_pages) -> None:
+    broken = Segmenter(tmp_path / "missing.crfsuite")
+    with pytest.raises(ModelError):
+        list(broken.segment_many([p.text for p in seed_pages], errors="skip"))
 
 
 def test_module_level_segment_uses_the_shipped_model(seed_pages) -> None:
