@@ -746,7 +746,7 @@ def _view(
                 break
     key = " ".join(toks)
     is_read_also = "cue:read_also@start" in feats and n_tok <= SHORT_TOKENS
-    head = tuple(word.translate(_DIGITS_TO_ZERO) for word in stripped[:HEAD_CHARS].split(None, 2)[:2])
+    head = tuple(stripped[:HEAD_CHARS].translate(_DIGITS_TO_ZERO).split(None, 2)[:2])
 
     return LineView(
         own=tuple(dict.fromkeys(feats)),
