@@ -722,8 +722,8 @@ def _view(
         if stripped.endswith(("-", "–", "—", ":")):
             feats.append("byline:open_end")
         # a person's name: a byline is most often a bare name, or a name after "كتب:"
-        names = _given_names()
         if n_tok <= NAME_MAX_TOKENS:
+            names = _given_names()
             head = toks[1:2] if toks and toks[0] == "د" else toks[:1]  # "د. سعيد ..."
             if head and head[0] in names:
                 feats.append("name@start")

@@ -16,7 +16,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from segmenter import metadata as metadata_stage
 from segmenter.assembly import assemble, build_lines
@@ -129,7 +129,7 @@ class Segmenter:
         texts: Iterable[str | tuple[str, str]],
         *,
         n_jobs: int = 1,
-        errors: str = "raise",
+        errors: Literal["raise", "skip"] = "raise",
         skipped: list[SkippedItem] | None = None,
     ) -> Iterator[Page]:
         """Segment many pages, in order, streaming; ``n_jobs > 1`` uses processes.

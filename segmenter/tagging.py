@@ -127,16 +127,18 @@ def _next_flags(
     as body must not let the real article open as the second one.
     """
     started, has_body, secondary = flags
-    is_body = label_role(label) is Role.BODY
     if opens_article(label):
         if started and not has_body:
             return None  # a new article may start only once the current one has body
-        return True, is_body and (started or not short), started
-    if label.startswith("I-"):
+        has_body, secondary = False, started  # the new article is secondary if one came before
+    elif label.startswith("I-"):
         if not started:
             return None  # the first content line of a page opens an article
-        return True, has_body or (is_body and (secondary or not short)), secondary
-    return flags
+    else:
+        return flags
+    # a short body line gives body to a secondary article only
+    has_body = has_body or (label_role(label) is Role.BODY and (secondary or not short))
+    return True, has_body, secondary
 
 
 def _build_lattice(labels: Sequence[str]) -> _Lattice:

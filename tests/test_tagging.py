@@ -162,12 +162,6 @@ def _allowed(labels: list[str], short: list[bool] | None = None) -> bool:
     return not secondary or has_body
 
 
-def itertools_product_labels(n: int):  # every label sequence of length n
-    import itertools
-
-    return ([LABELS[i] for i in path] for path in itertools.product(range(len(LABELS)), repeat=n))
-
-
 def test_a_trailing_phantom_article_is_not_allowed(toy_model: CrfModel) -> None:
     """Body, then furniture-like short lines: none may open an article without body."""
     lines = ["نص " * 30 + ".", "يمنع نسخ المحتوى دون إذن", "نسخة للطباعة", "إغلاق النافذة"]
