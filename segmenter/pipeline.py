@@ -20,9 +20,9 @@ from typing import Literal, TypeVar
 
 from segmenter import metadata as metadata_stage
 from segmenter.assembly import assemble, build_lines
-from segmenter.features import page_parts
+from segmenter.features import PageParts, page_parts
 from segmenter.reading import sanitize, split_lines
-from segmenter.tagging import LABELS, CrfModel, articles_from_labels, label_role
+from segmenter.tagging import LABELS, CrfModel, TagResult, articles_from_labels, label_role
 from segmenter.types import ModelError, Page, Role, SegmenterError
 
 T = TypeVar("T")
@@ -98,25 +98,9 @@ class Segmenter:
     def segment(self, text: str, *, page_id: str | None = None) -> Page:
         """Segment one page (the text of one scraped page)."""
         raw = split_lines(sanitize(text))
-        texts = [line.text for line in raw]
-        parts = page_parts(texts)
+        parts = page_parts([line.text for line in raw])
         result = self.model.tag_parts(parts, marginals=self.options.confidence)
-        # blank lines are blank, in the article of the tagged line before them
-        n_lines = len(texts)
-        roles: list[Role] = [Role.BLANK] * n_lines
-        articles: list[int] = [0] * n_lines
-        confidence: list[float] = [1.0] * n_lines
-        tagged_articles = articles_from_labels(result.labels)
-        for k, position in enumerate(parts.positions):
-            roles[position] = _ROLE_OF_LABEL[result.labels[k]]
-            articles[position] = tagged_articles[k]
-            confidence[position] = result.confidence[k]
-        current = 0
-        for position in range(n_lines):
-            if roles[position] is Role.BLANK:
-                articles[position] = current
-            else:
-                current = articles[position]
+        roles, articles, confidence = line_labels(parts, result, len(raw))
         page = assemble(build_lines(raw, roles, articles, confidence), page_id=page_id)
         if self.options.metadata:
             for article in page.articles:
@@ -188,6 +172,28 @@ class Segmenter:
             page_id, text = item
             return self.segment(text, page_id=page_id)
         return self.segment(item)
+
+
+def line_labels(parts: PageParts, result: TagResult, n_lines: int) -> tuple[list[Role], list[int], list[float]]:
+    """Role, article and confidence of every line of a page from its tagged lines.
+
+    Blank lines are blank, in the article of the tagged line before them.
+    """
+    roles: list[Role] = [Role.BLANK] * n_lines
+    articles: list[int] = [0] * n_lines
+    confidence: list[float] = [1.0] * n_lines
+    tagged_articles = articles_from_labels(result.labels)
+    for k, position in enumerate(parts.positions):
+        roles[position] = _ROLE_OF_LABEL[result.labels[k]]
+        articles[position] = tagged_articles[k]
+        confidence[position] = result.confidence[k]
+    current = 0
+    for position in range(n_lines):
+        if roles[position] is Role.BLANK:
+            articles[position] = current
+        else:
+            current = articles[position]
+    return roles, articles, confidence
 
 
 @dataclass(slots=True, frozen=True)

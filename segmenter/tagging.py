@@ -15,6 +15,13 @@ primary article, a body line of paragraph length, so that a ticker or menu entry
 as body cannot push the real article to index 1. The search runs over (label, started,
 has-body, secondary) states, so the constraints are exact, and forward-backward over
 the same lattice gives each line's marginal probability.
+
+The CRF's transition weights are the same at every article boundary, but opening the
+page's *second* article is a different decision from opening a third: it cuts the
+primary article, and most pages on the web carry one. Two decoding offsets
+(:class:`Decoding`), added to the log-score of the transitions that open the second
+article and those that open a later one, are chosen by cross-validation when the model
+is trained and kept in its JSON sidecar.
 """
 
 from __future__ import annotations
@@ -52,6 +59,26 @@ NEG_INF = -1e30
 # 6,000 training pages and on none of the test split
 PRIMARY_BODY_MIN_TOKENS = LONG_TOKENS
 _OWN_CACHE_SIZE = 8_192  # memoised own-feature blocks (under 1 KB each)
+
+
+@dataclass(slots=True, frozen=True)
+class Decoding:
+    """Offsets added to the log-score of transitions that open an article after the first.
+
+    ``open_second``: into the page's second article (negative: a split of the primary
+    article must be surer); ``open_later``: into the third and later ones.
+    """
+
+    open_second: float = 0.0
+    open_later: float = 0.0
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> Decoding:
+        data = data or {}
+        return cls(float(data.get("open_second", 0.0)), float(data.get("open_later", 0.0)))
+
+    def to_dict(self) -> dict[str, float]:
+        return {"open_second": self.open_second, "open_later": self.open_later}
 
 
 def label_role(label: str) -> Role:
@@ -113,6 +140,8 @@ class _Lattice:
 
     state_label: np.ndarray  # (S,) label index of each state
     allowed: np.ndarray  # (2, S, S) bool: state i may be followed by state j on a long/short line
+    opens_second: np.ndarray  # (S, S) bool: i -> j opens the page's second article
+    opens_later: np.ndarray  # (S, S) bool: i -> j opens its third or a later one
     start_allowed: np.ndarray  # (2, S) bool: a page may open in a state, on a long/short line
     end_allowed: np.ndarray  # (S,) bool: a page may end here
 
@@ -160,7 +189,19 @@ def _build_lattice(labels: Sequence[str]) -> _Lattice:
             start_allowed[short, j] = _next_flags(labels[lj], _FLAGS[0], bool(short)) == f2
     # a secondary article must have body by the end of the page
     end_allowed = np.array([not flags[2] or flags[1] for _, flags in states], dtype=bool)
-    return _Lattice(np.array([li for li, _ in states]), allowed, start_allowed, end_allowed)
+    # which transitions open an article after the first (the flags say which one)
+    opening = np.array([opens_article(labels[lj]) for lj, _ in states])
+    started = np.array([flags[0] for _, flags in states])
+    secondary = np.array([flags[2] for _, flags in states])
+    opens_after_first = started[:, None] & opening[None, :]
+    return _Lattice(
+        np.array([li for li, _ in states]),
+        allowed,
+        opens_after_first & ~secondary[:, None],
+        opens_after_first & secondary[:, None],
+        start_allowed,
+        end_allowed,
+    )
 
 
 # --- the model -----------------------------------------------------------------------
@@ -222,15 +263,24 @@ class CrfModel:
         for (src, dst), weight in info.transitions.items():
             self.transitions[label_id[src], label_id[dst]] = weight
         self._lattice = _build_lattice(self.labels)
+        try:
+            decoding = Decoding.from_dict(metadata.get("decoding"))
+        except (AttributeError, TypeError, ValueError) as exc:
+            raise ModelError(f"model metadata has unreadable decoding offsets {metadata.get('decoding')!r}: {exc}") from exc
+        self.set_decoding(decoding)
+        tagger.close()
+
+    def set_decoding(self, decoding: Decoding) -> None:
+        """Decode with these offsets from now on (the state transitions are rebuilt)."""
+        self.decoding = decoding
         lat = self._lattice
+        trans = self.transitions[np.ix_(lat.state_label, lat.state_label)]
+        trans = trans + decoding.open_second * lat.opens_second + decoding.open_later * lat.opens_later
         # [0]: into a line with paragraph length, [1]: into a short line
-        self._state_trans = np.where(
-            lat.allowed, self.transitions[np.ix_(lat.state_label, lat.state_label)][None], NEG_INF
-        )
+        self._state_trans = np.where(lat.allowed, trans[None], NEG_INF)
         self._state_trans_exp = np.exp(self._state_trans)  # disallowed: exp(-1e30) = 0
         # row j: the scores into state j from every state (Viterbi reduces along rows)
         self._state_trans_into = np.ascontiguousarray(self._state_trans.transpose(0, 2, 1))
-        tagger.close()
 
     @classmethod
     def load(cls, model_path: Path, metadata_path: Path) -> CrfModel:
@@ -330,7 +380,7 @@ class CrfModel:
     def tag_parts(self, parts: PageParts, *, marginals: bool = True) -> TagResult:
         """Like :meth:`tag`, from :func:`segmenter.features.page_parts`."""
         short = [view.n_tokens < PRIMARY_BODY_MIN_TOKENS for view in parts.views]
-        return self._decode(self.unary_from_parts(parts), short, marginals=marginals)
+        return self.decode(self.unary_from_parts(parts), short, marginals=marginals)
 
     def unary_scores(self, features: Sequence[Sequence[str]]) -> np.ndarray:
         """State scores from full feature strings (as in training): per line, per label."""
@@ -348,9 +398,10 @@ class CrfModel:
         ``short[t]``: line t is too short for its body label to give the primary
         article its body (see :func:`_next_flags`); None: no line is.
         """
-        return self._decode(self.unary_scores(features), short, marginals=marginals)
+        return self.decode(self.unary_scores(features), short, marginals=marginals)
 
-    def _decode(self, label_scores: np.ndarray, short: Sequence[bool] | None, *, marginals: bool) -> TagResult:
+    def decode(self, label_scores: np.ndarray, short: Sequence[bool] | None, *, marginals: bool = True) -> TagResult:
+        """Best constrained labels from per-line label scores (:meth:`unary_from_parts`)."""
         n = len(label_scores)
         if n == 0:
             return TagResult([], [])
@@ -476,6 +527,10 @@ def _logsumexp(x: np.ndarray, axis: int) -> np.ndarray:
 
 
 # --- training ------------------------------------------------------------------------
+
+# chosen by the cross-validation of `segmenter train` (see segmenter/training.py); used
+# by `segmenter train --no-cv` (a sidecar without offsets decodes with none)
+DEFAULT_DECODING = Decoding(open_second=-2.0, open_later=1.0)
 
 DEFAULT_HYPERPARAMETERS: dict[str, Any] = {
     "algorithm": "lbfgs",

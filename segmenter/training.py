@@ -28,10 +28,13 @@ from segmenter.evaluation import Report, evaluate
 from segmenter.features import FEATURE_VERSION, features_from_parts, is_blank, page_parts
 from segmenter.io import GoldPage, read_gold
 from segmenter.tagging import (
+    DEFAULT_DECODING,
     DEFAULT_HYPERPARAMETERS,
     LABELS,
     MODEL_FORMAT,
+    PRIMARY_BODY_MIN_TOKENS,
     CrfModel,
+    Decoding,
     file_sha256,
     labels_from_gold,
     train_crf,
@@ -48,6 +51,10 @@ DEFAULT_GRID: tuple[dict[str, float], ...] = (
     {"c1": 0.0, "c2": 10.0},
     {"c1": 0.05, "c2": 10.0},
     {"c1": 0.0, "c2": 30.0},
+)
+# decoding offsets (a prior on how many articles a page has), searched on page folds
+DEFAULT_DECODING_GRID: tuple[Decoding, ...] = tuple(
+    Decoding(open_second, open_later) for open_second in (0.0, -1.0, -2.0, -3.0) for open_later in (0.0, 0.5, 1.0)
 )
 CV_FOLDS = 3
 CV_SEED = 7
@@ -66,6 +73,7 @@ class TrainingConfig:
     eval_files: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_EVAL_FILES))
     cross_validate: bool = True
     grid: Sequence[dict[str, float]] = DEFAULT_GRID
+    decoding_grid: Sequence[Decoding] = DEFAULT_DECODING_GRID
     folds: int = CV_FOLDS
     # the search sees every training page with the final model's iterations: on 1,800
     # pages and 100 iterations its ranking was noise (it picked c1=c2=0.05, which the
@@ -99,6 +107,31 @@ def page_sequence(page: GoldPage, *, cue_dropout: float = 0.0) -> tuple[list[lis
             for v in parts.views
         ]
     return features_from_parts(parts), labels
+
+
+def evaluate_decodings(model: CrfModel, pages: Iterable[GoldPage], decodings: Sequence[Decoding]) -> list[Report]:
+    """Score a model under several decoding offsets; each page's features are computed once.
+
+    The model is left with the decoding it came with.
+    """
+    from segmenter.pipeline import line_labels  # the pipeline imports this module's peers
+    from segmenter.reading import sanitize, split_lines
+
+    kept = model.decoding
+    outcomes: list[list[tuple[str, list, list]]] = [[] for _ in decodings]
+    try:
+        for page in pages:
+            raw = split_lines(sanitize(page.text))
+            parts = page_parts([line.text for line in raw])
+            unary = model.unary_from_parts(parts)
+            short = [view.n_tokens < PRIMARY_BODY_MIN_TOKENS for view in parts.views]
+            for decoding, out in zip(decodings, outcomes):
+                model.set_decoding(decoding)
+                roles, articles, _ = line_labels(parts, model.decode(unary, short, marginals=False), len(raw))
+                out.append((page.id, page.lines, [(r, a, line.text) for r, a, line in zip(roles, articles, raw)]))
+    finally:
+        model.set_decoding(kept)
+    return [evaluate(out) for out in outcomes]
 
 
 def predict_lines(model: CrfModel, text: str) -> list[tuple[Role, int, str]]:
@@ -138,17 +171,25 @@ def _metadata_for(model_path: Path, extra: dict[str, Any]) -> dict[str, Any]:
     return meta
 
 
-def _fit(pages: Sequence[GoldPage], path: Path, params: dict[str, Any], cue_dropout: float) -> CrfModel:
+def _fit(
+    pages: Sequence[GoldPage], path: Path, params: dict[str, Any], cue_dropout: float, decoding: Decoding
+) -> CrfModel:
     train_crf((page_sequence(p, cue_dropout=cue_dropout) for p in pages), path, params)
-    return CrfModel(path, _metadata_for(path, {}))
+    return CrfModel(path, _metadata_for(path, {"decoding": decoding.to_dict()}))
 
 
-def _cv_task(args: tuple[list[GoldPage], list[GoldPage], dict[str, Any], float]) -> dict[str, float]:
-    train, held_out, params, cue_dropout = args
+_CV_METRICS = ("role_macro_f1", "boundary_f1", "primary_body_f1")
+
+
+def _cv_task(
+    args: tuple[list[GoldPage], list[GoldPage], dict[str, Any], float, Sequence[Decoding]],
+) -> list[dict[str, float]]:
+    """Held-out scores of one fold's model, under each decoding of the grid."""
+    train, held_out, params, cue_dropout, decodings = args
     with tempfile.TemporaryDirectory() as tmp:
-        model = _fit(train, Path(tmp) / "cv.crfsuite", params, cue_dropout)
-        summary = evaluate_model(model, held_out).summary()
-    return {k: summary[k] for k in ("role_macro_f1", "boundary_f1", "primary_body_f1")}
+        model = _fit(train, Path(tmp) / "cv.crfsuite", params, cue_dropout, Decoding())
+        reports = evaluate_decodings(model, held_out, decodings)
+    return [{k: report.summary()[k] for k in _CV_METRICS} for report in reports]
 
 
 def template_folds(pages: Sequence[GoldPage], folds: int, limit: int | None) -> list[list[GoldPage]]:
@@ -174,24 +215,61 @@ def template_folds(pages: Sequence[GoldPage], folds: int, limit: int | None) -> 
     return out
 
 
+def _mean_scores(fold_scores: Sequence[dict[str, float]]) -> dict[str, float]:
+    mean = {k: sum(s[k] for s in fold_scores) / len(fold_scores) for k in _CV_METRICS}
+    mean["objective"] = sum(mean[k] for k in _CV_METRICS) / len(_CV_METRICS)
+    return mean
+
+
+def _fold_tasks(
+    folds: Sequence[list[GoldPage]], params: dict[str, Any], config: TrainingConfig, decodings: Sequence[Decoding]
+) -> list[tuple[list[GoldPage], list[GoldPage], dict[str, Any], float, Sequence[Decoding]]]:
+    """One :func:`_cv_task` per fold: train on the other folds, score this one."""
+    return [
+        ([p for j, f in enumerate(folds) if j != k for p in f], folds[k], params, config.cue_dropout, decodings)
+        for k in range(len(folds))
+    ]
+
+
 def cross_validate(pages: Sequence[GoldPage], config: TrainingConfig) -> list[dict[str, Any]]:
     """Mean held-out scores of each grid point over leave-templates-out folds."""
     folds = template_folds(pages, config.folds, config.cv_pages)
     tasks = []
     for point in config.grid:
         params = dict(DEFAULT_HYPERPARAMETERS, max_iterations=config.cv_max_iterations, **point)
-        for k in range(config.folds):
-            train = [p for j, f in enumerate(folds) if j != k for p in f]
-            tasks.append((train, folds[k], params, config.cue_dropout))
+        tasks.extend(_fold_tasks(folds, params, config, [Decoding()]))
     with ProcessPoolExecutor(max_workers=config.jobs) as pool:
-        scores = list(pool.map(_cv_task, tasks))
+        scores = [fold[0] for fold in pool.map(_cv_task, tasks)]
     results = []
     for g, point in enumerate(config.grid):
         fold_scores = scores[g * config.folds : (g + 1) * config.folds]
-        mean = {k: sum(s[k] for s in fold_scores) / len(fold_scores) for k in fold_scores[0]}
-        mean["objective"] = (mean["role_macro_f1"] + mean["boundary_f1"] + mean["primary_body_f1"]) / 3
-        results.append({"params": dict(point), "mean": mean, "folds": fold_scores})
-        log.info("cv %s: %s", point, mean)
+        results.append({"params": dict(point), "mean": _mean_scores(fold_scores), "folds": fold_scores})
+        log.info("cv %s: %s", point, results[-1]["mean"])
+    return results
+
+
+def page_folds(pages: Sequence[GoldPage], folds: int) -> list[list[GoldPage]]:
+    """Pages dealt into folds at random (seeded): each fold keeps the mix of templates."""
+    order = list(pages)
+    random.Random(CV_SEED).shuffle(order)
+    return [order[k::folds] for k in range(folds)]
+
+
+def search_decoding(pages: Sequence[GoldPage], params: dict[str, Any], config: TrainingConfig) -> list[dict[str, Any]]:
+    """Mean held-out scores of each decoding of the grid, over page folds.
+
+    The offsets are a prior on how many articles a page has, so they are chosen on
+    held-out pages with the training mix of templates: template folds would hold out
+    every multi-article template at once and reward splitting whatever the data.
+    """
+    decodings = list(config.decoding_grid)
+    with ProcessPoolExecutor(max_workers=config.jobs) as pool:
+        scores = list(pool.map(_cv_task, _fold_tasks(page_folds(pages, config.folds), params, config, decodings)))
+    results = []
+    for d, decoding in enumerate(decodings):
+        fold_scores = [fold[d] for fold in scores]
+        results.append({"decoding": decoding.to_dict(), "mean": _mean_scores(fold_scores), "folds": fold_scores})
+        log.info("decoding %s: %s", decoding, results[-1]["mean"])
     return results
 
 
@@ -205,14 +283,21 @@ def train_model(config: TrainingConfig) -> dict[str, Any]:
         data_hashes[name] = file_sha256(path)
     log.info("training pages: %d", len(train_pages))
     params = dict(DEFAULT_HYPERPARAMETERS, max_iterations=config.max_iterations)
+    decoding = DEFAULT_DECODING
     cv_results: list[dict[str, Any]] = []
+    decoding_results: list[dict[str, Any]] = []
     if config.cross_validate and len(config.grid) > 1:
         cv_results = cross_validate(train_pages, config)
         best = max(cv_results, key=lambda r: r["mean"]["objective"])
         params.update(best["params"])
         log.info("chosen hyper-parameters: %s", best["params"])
+    if config.cross_validate and len(config.decoding_grid) > 1:
+        cv_params = dict(params, max_iterations=config.cv_max_iterations)
+        decoding_results = search_decoding(train_pages, cv_params, config)
+        decoding = Decoding.from_dict(max(decoding_results, key=lambda r: r["mean"]["objective"])["decoding"])
+        log.info("chosen decoding: %s", decoding)
     config.output.parent.mkdir(parents=True, exist_ok=True)
-    model = _fit(train_pages, config.output, params, config.cue_dropout)
+    model = _fit(train_pages, config.output, params, config.cue_dropout, decoding)
     metrics: dict[str, Any] = {}
     eval_hashes: dict[str, str] = {}
     for label, name in config.eval_files.items():
@@ -228,6 +313,7 @@ def train_model(config: TrainingConfig) -> dict[str, Any]:
             "training_pages": len(train_pages),
             "evaluation_data": eval_hashes,
             "hyperparameters": params,
+            "decoding": decoding.to_dict(),
             "cue_dropout": config.cue_dropout,
             "cross_validation": {
                 "method": "leave-templates-out",
@@ -235,6 +321,8 @@ def train_model(config: TrainingConfig) -> dict[str, Any]:
                 "pages": config.cv_pages,
                 "max_iterations": config.cv_max_iterations,
                 "results": cv_results,
+                "decoding_method": "random page folds (seeded), the chosen hyper-parameters",
+                "decoding_results": decoding_results,
             },
             "metrics": metrics,
             "versions": {

@@ -12,6 +12,7 @@ from segmenter.io import GoldPage
 from segmenter.tagging import (
     LABELS,
     CrfModel,
+    Decoding,
     articles_from_labels,
     label_role,
     labels_from_gold,
@@ -105,12 +106,30 @@ def test_marginals_are_probabilities(toy_model: CrfModel) -> None:
     assert np.mean(conf) > 0.5
 
 
+def _path_score(model: CrfModel, unary: np.ndarray, path: tuple[int, ...], decoding: Decoding) -> float:
+    """A path's score written out plainly: emissions, transitions, decoding offsets."""
+    score = sum(unary[t, i] for t, i in enumerate(path))
+    score += sum(model.transitions[a, b] for a, b in zip(path, path[1:]))
+    opened = 0
+    for i in path:
+        if LABELS[i].startswith("B-"):
+            opened += 1
+            score += decoding.open_second if opened == 2 else decoding.open_later if opened > 2 else 0.0
+    return score
+
+
+_DECODINGS = [Decoding(), Decoding(open_second=-2.0, open_later=0.5), Decoding(open_second=1.5, open_later=-1.0)]
+
+
+@pytest.mark.parametrize("decoding", _DECODINGS)
 @pytest.mark.parametrize("short", [None, [False, True, True, False], [True, True, False, True]])
-def test_constrained_viterbi_matches_brute_force(toy_model: CrfModel, short: list[bool] | None) -> None:
+def test_constrained_viterbi_matches_brute_force(
+    toy_model: CrfModel, short: list[bool] | None, decoding: Decoding
+) -> None:
     """On short sequences, Viterbi finds the best path among all allowed ones."""
     import itertools
 
-    lines = ["عنوان الخبر", "نص " * 20 + ".", "عنوان آخر", "نص " * 15 + "."]
+    lines = ["عنوان الخبر", "نص " * 20 + ".", "عنوان آخر", "نص " * 15 + "."]  # up to 4 articles
     feats = page_features(lines)
     unary = toy_model.unary_scores(feats)
     best, best_score = None, -np.inf
@@ -118,11 +137,37 @@ def test_constrained_viterbi_matches_brute_force(toy_model: CrfModel, short: lis
         labels = [LABELS[i] for i in path]
         if not _allowed(labels, short):
             continue
-        score = sum(unary[t, i] for t, i in enumerate(path))
-        score += sum(toy_model.transitions[a, b] for a, b in zip(path, path[1:]))
+        score = _path_score(toy_model, unary, path, decoding)
         if score > best_score:
             best, best_score = labels, score
-    assert toy_model.tag(feats, short, marginals=False).labels == best
+    toy_model.set_decoding(decoding)
+    try:
+        assert toy_model.tag(feats, short, marginals=False).labels == best
+    finally:
+        toy_model.set_decoding(Decoding())
+
+
+def test_decoding_offsets_weigh_the_second_and_later_openings_apart(toy_model: CrfModel) -> None:
+    """A penalty on opening the second article keeps a weak split inside the primary one."""
+
+    def decoded_articles(n_articles: int, weak_at: int, decoding: Decoding) -> list[int]:
+        wanted = ["B-headline", "I-body"] * n_articles
+        # emissions far above the toy model's transition weights, but for one weak start
+        scores = np.full((len(wanted), len(LABELS)), -50.0)
+        for t, label in enumerate(wanted):
+            scores[t, LABELS.index(label)] = 50.0
+        scores[weak_at, LABELS.index("I-body")] = 49.0
+        toy_model.set_decoding(decoding)
+        try:
+            return articles_from_labels(toy_model.decode(scores, None, marginals=False).labels)
+        finally:
+            toy_model.set_decoding(Decoding())
+
+    assert decoded_articles(2, 2, Decoding()) == [0, 0, 1, 1]
+    assert decoded_articles(2, 2, Decoding(open_second=-20.0)) == [0, 0, 0, 0]
+    assert decoded_articles(2, 2, Decoding(open_later=-20.0)) == [0, 0, 1, 1]  # no third article to weigh
+    assert decoded_articles(3, 4, Decoding(open_second=-20.0)) == [0, 0, 1, 1, 2, 2]  # two articles anyway
+    assert decoded_articles(3, 4, Decoding(open_later=-20.0)) == [0, 0, 1, 1, 1, 1]
 
 
 def test_a_short_body_line_does_not_let_a_second_article_open(toy_model: CrfModel) -> None:
@@ -131,8 +176,8 @@ def test_a_short_body_line_does_not_let_a_second_article_open(toy_model: CrfMode
     scores = np.full((3, len(LABELS)), -5.0)
     for t, label in enumerate(wanted):
         scores[t, LABELS.index(label)] = 5.0
-    assert toy_model._decode(scores, None, marginals=False).labels == wanted
-    labels = toy_model._decode(scores, [True, False, False], marginals=False).labels
+    assert toy_model.decode(scores, None, marginals=False).labels == wanted
+    labels = toy_model.decode(scores, [True, False, False], marginals=False).labels
     assert labels != wanted and articles_from_labels(labels) == [0, 0, 0]
     # a secondary article's short body line counts: only the primary needs a paragraph
     scores = np.full((5, len(LABELS)), -5.0)
@@ -140,7 +185,7 @@ def test_a_short_body_line_does_not_let_a_second_article_open(toy_model: CrfMode
     for t, label in enumerate(wanted):
         scores[t, LABELS.index(label)] = 5.0
     with_short_secondary = [False, False, False, True, False]
-    assert toy_model._decode(scores, with_short_secondary, marginals=False).labels[:4] == wanted[:4]
+    assert toy_model.decode(scores, with_short_secondary, marginals=False).labels[:4] == wanted[:4]
 
 
 def _allowed(labels: list[str], short: list[bool] | None = None) -> bool:
@@ -183,6 +228,11 @@ def test_loading_checks_the_sidecar(tmp_path: Path, toy_model: CrfModel) -> None
     (tmp_path / "m.json").write_text(json.dumps(dict(meta, feature_version="0")))
     with pytest.raises(ModelError, match="feature version"):
         CrfModel.load(model, tmp_path / "m.json")
+    (tmp_path / "m.json").write_text(json.dumps(dict(meta, decoding={"open_second": "a lot"})))
+    with pytest.raises(ModelError, match="decoding offsets"):
+        CrfModel.load(model, tmp_path / "m.json")
+    (tmp_path / "m.json").write_text(json.dumps(dict(meta, decoding={"open_second": -1.5})))
+    assert CrfModel.load(model, tmp_path / "m.json").decoding == Decoding(open_second=-1.5)
     (tmp_path / "m.json").write_text(json.dumps(meta))
     model.write_bytes(model.read_bytes() + b"x")
     with pytest.raises(ModelError, match="hash"):
@@ -202,8 +252,11 @@ def test_fast_scoring_equals_scoring_the_full_feature_strings(toy_model: CrfMode
         np.testing.assert_allclose(fast, slow, atol=1e-9)
 
 
+@pytest.mark.parametrize("decoding", _DECODINGS)
 @pytest.mark.parametrize("short", [None, [True, False, True, True]])
-def test_marginals_match_brute_force_and_the_log_space_version(toy_model: CrfModel, short: list[bool] | None) -> None:
+def test_marginals_match_brute_force_and_the_log_space_version(
+    toy_model: CrfModel, short: list[bool] | None, decoding: Decoding
+) -> None:
     """Confidence = P(line's label) summed over every allowed path, exactly."""
     import itertools
 
@@ -213,20 +266,23 @@ def test_marginals_match_brute_force_and_the_log_space_version(toy_model: CrfMod
     scores: dict[tuple[int, ...], float] = {}
     for path in itertools.product(range(len(LABELS)), repeat=len(lines)):
         if _allowed([LABELS[i] for i in path], short):
-            score = sum(unary[t, i] for t, i in enumerate(path))
-            scores[path] = score + sum(toy_model.transitions[a, b] for a, b in zip(path, path[1:]))
+            scores[path] = _path_score(toy_model, unary, path, decoding)
     top = max(scores.values())
     weights = {path: np.exp(score - top) for path, score in scores.items()}
     total = sum(weights.values())
-    result = toy_model.tag(feats, short)
-    for t, label in enumerate(result.labels):
-        exact = sum(w for path, w in weights.items() if LABELS[path[t]] == label) / total
-        assert result.confidence[t] == pytest.approx(exact, abs=1e-9)
-    lattice = toy_model._lattice
-    states = unary[:, lattice.state_label]
-    kinds = [1 if k else 0 for k in short or [False] * len(lines)]
-    start = np.where(lattice.start_allowed[kinds[0]], states[0], -1e30)
-    path = [0] * len(lines)
-    assert toy_model._label_marginals(states, start, kinds, path) == pytest.approx(
-        toy_model._label_marginals_log(states, start, kinds, path), abs=1e-9
-    )
+    toy_model.set_decoding(decoding)
+    try:
+        result = toy_model.tag(feats, short)
+        for t, label in enumerate(result.labels):
+            exact = sum(w for path, w in weights.items() if LABELS[path[t]] == label) / total
+            assert result.confidence[t] == pytest.approx(exact, abs=1e-9)
+        lattice = toy_model._lattice
+        states = unary[:, lattice.state_label]
+        kinds = [1 if k else 0 for k in short or [False] * len(lines)]
+        start = np.where(lattice.start_allowed[kinds[0]], states[0], -1e30)
+        path = [0] * len(lines)
+        assert toy_model._label_marginals(states, start, kinds, path) == pytest.approx(
+            toy_model._label_marginals_log(states, start, kinds, path), abs=1e-9
+        )
+    finally:
+        toy_model.set_decoding(Decoding())
