@@ -81,6 +81,11 @@ class Decoding:
         return {"open_second": self.open_second, "open_later": self.open_later}
 
 
+def short_lines(parts: PageParts) -> list[bool]:
+    """Which tagged lines are too short to give the primary article its body."""
+    return [view.n_tokens < PRIMARY_BODY_MIN_TOKENS for view in parts.views]
+
+
 def label_role(label: str) -> Role:
     """The role a label stands for (``B-body`` -> body)."""
     return Role(label[2:] if label[:2] in ("B-", "I-") else label)
@@ -379,8 +384,7 @@ class CrfModel:
 
     def tag_parts(self, parts: PageParts, *, marginals: bool = True) -> TagResult:
         """Like :meth:`tag`, from :func:`segmenter.features.page_parts`."""
-        short = [view.n_tokens < PRIMARY_BODY_MIN_TOKENS for view in parts.views]
-        return self.decode(self.unary_from_parts(parts), short, marginals=marginals)
+        return self.decode(self.unary_from_parts(parts), short_lines(parts), marginals=marginals)
 
     def unary_scores(self, features: Sequence[Sequence[str]]) -> np.ndarray:
         """State scores from full feature strings (as in training): per line, per label."""

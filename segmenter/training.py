@@ -32,11 +32,11 @@ from segmenter.tagging import (
     DEFAULT_HYPERPARAMETERS,
     LABELS,
     MODEL_FORMAT,
-    PRIMARY_BODY_MIN_TOKENS,
     CrfModel,
     Decoding,
     file_sha256,
     labels_from_gold,
+    short_lines,
     train_crf,
 )
 from segmenter.types import Role
@@ -124,7 +124,7 @@ def evaluate_decodings(model: CrfModel, pages: Iterable[GoldPage], decodings: Se
             raw = split_lines(sanitize(page.text))
             parts = page_parts([line.text for line in raw])
             unary = model.unary_from_parts(parts)
-            short = [view.n_tokens < PRIMARY_BODY_MIN_TOKENS for view in parts.views]
+            short = short_lines(parts)
             for decoding, out in zip(decodings, outcomes):
                 model.set_decoding(decoding)
                 roles, articles, _ = line_labels(parts, model.decode(unary, short, marginals=False), len(raw))
