@@ -41,7 +41,8 @@ before the body (in many date formats and month-name families, sometimes glued i
 the first paragraph), blank-line style (none, between every line, mixed), captions,
 photo credits, in-text subheadings (mostly two or three words of the section they
 open, not side by side; else a phrase on another topic), bullets, mid-article promos, embedded X/Facebook/
-Instagram/YouTube posts, end furniture, related lists with various headers and
+Instagram/YouTube posts (on train pages some X posts run over two or three emoji-bulleted
+lines, as seed 004 shows), end furniture, related lists with various headers and
 bullets, truncation of the last article (~5%) and light Unicode messiness (Persian
 yeh/keheh, tatweel, diacritics, NBSP, bidi marks, trailing spaces, Arabic-Indic
 digits) in a share of pages.
@@ -537,6 +538,32 @@ def _post_text(ctx: PageContext, *, english: bool) -> str:
     return text
 
 
+MULTILINE_POST_SHARE = 0.3  # of X posts on train pages: text broken over lines (seed 004)
+
+
+def _multiline_post(ctx: PageContext, local: Random, link: str) -> list[str]:
+    """An X post whose text runs over 2-3 lines, most opened by an emoji bullet.
+
+    Arabic news accounts post like this (``◀️ ...`` / ``⭕️ ...``, the last line cut
+    with ``…`` before the picture link), and a scrape keeps the line breaks. Drawn
+    from ``local`` (seeded by the post), so the split's page stream is untouched.
+    """
+    pool = ctx.articles_by_outlet[local.choice(ctx.outlets)]
+    paragraphs = [text for _, text in classify_paragraphs(local.choice(pool))[1]] or ["..."]
+    words = local.choice(paragraphs).split()
+    lines: list[str] = []
+    start = 0
+    for _ in range(local.randint(2, 3)):
+        size = local.randint(7, 24)
+        chunk = " ".join(words[start : start + size])
+        start += size
+        if not chunk:
+            break
+        lines.append((local.choice(EMOJI) if local.random() < 0.7 else "") + chunk)
+    lines[-1] += f"… {link}"
+    return lines
+
+
 def embed_lines(ctx: PageContext) -> list[str]:
     """The lines of one embedded post (all role tweet), in one of several layouts."""
     rng = ctx.rng
@@ -552,7 +579,11 @@ def embed_lines(ctx: PageContext) -> list[str]:
         link = f"pic.twitter.com/{ctx.token(10)}"
         tco = f"https://t.co/{ctx.token(10)}"
         sig = f"— {display} (@{handle}) {MONTHS_EN[m]} {d}, {y}"
-        layout = rng.randrange(4)
+        layout = rng.randrange(4)  # drawn first: the page stream is the same either way
+        local = Random(f"post:{text}")
+        if ctx.split == "train" and not english and local.random() < MULTILINE_POST_SHARE:
+            lines = _multiline_post(ctx, local, link)
+            return lines + [sig] if local.random() < 0.5 else lines
         if layout == 0:
             return [text, f"{rng.choice(('التفاصيل', 'Details', ''))} {tco} {link}".strip(), sig]
         if layout == 1:

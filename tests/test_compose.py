@@ -231,3 +231,22 @@ def test_load_articles_reads_one_zip(tmp_path: Path) -> None:
     assert len(loaded) > 500
     assert all(a.paragraphs and all(p == p.strip() and p and "\n" not in p for p in a.paragraphs) for a in loaded)
     assert {a.source for a in loaded} & compose.TEST_OUTLETS
+
+
+def test_posts_broken_over_lines_are_train_only_and_all_tweet(pages: dict[str, list[dict]]) -> None:
+    """X posts whose text runs over several lines (seed 004's layout): train pages only."""
+
+    def broken_posts(records: list[dict]) -> list[tuple[list, int]]:
+        found = []
+        for record in records:
+            content = [line for line in record["lines"] if line[2].strip()]
+            for k, (role, _, text) in enumerate(content):
+                if "… pic.twitter.com/" in text:
+                    found.append((content, k))
+        return found
+
+    train = broken_posts(pages["train"])
+    assert train and not broken_posts(pages["test"])
+    for content, k in train:
+        assert content[k][0] == "tweet" and content[k - 1][0] == "tweet"
+        assert content[k - 1][1] == content[k][1]
