@@ -546,7 +546,8 @@ def _multiline_post(ctx: PageContext, local: Random, link: str) -> list[str]:
 
     Arabic news accounts post like this (``◀️ ...`` / ``⭕️ ...``, the last line cut
     with ``…`` before the picture link), and a scrape keeps the line breaks. Drawn
-    from ``local`` (seeded by the post), so the split's page stream is untouched.
+    from ``local`` (seeded by the post) and only on train pages, so the test split
+    stays byte-identical.
     """
     pool = ctx.articles_by_outlet[local.choice(ctx.outlets)]
     paragraphs = [text for _, text in classify_paragraphs(local.choice(pool))[1]] or ["..."]
@@ -579,7 +580,7 @@ def embed_lines(ctx: PageContext) -> list[str]:
         link = f"pic.twitter.com/{ctx.token(10)}"
         tco = f"https://t.co/{ctx.token(10)}"
         sig = f"— {display} (@{handle}) {MONTHS_EN[m]} {d}, {y}"
-        layout = rng.randrange(4)  # drawn first: the page stream is the same either way
+        layout = rng.randrange(4)
         local = Random(f"post:{text}")
         if ctx.split == "train" and not english and local.random() < MULTILINE_POST_SHARE:
             lines = _multiline_post(ctx, local, link)
