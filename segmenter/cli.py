@@ -199,7 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fixtures", help="directory of annotated JSONL (default: the checkout's fixtures/)")
     p.add_argument("-o", "--output", help="model path (default: the package's model/segmenter.crfsuite)")
     p.add_argument("--train-files", nargs="+", help="training files inside --fixtures")
-    p.add_argument("--no-cv", action="store_true", help="skip the hyper-parameter search, use the defaults")
+    p.add_argument("--no-cv", action="store_true", help="skip the searches (c1/c2, decoding offsets) and use their last choices")
     p.add_argument("--max-iterations", type=int)
     p.add_argument("-j", "--jobs", type=int, default=2)
     p.set_defaults(func=_cmd_train)
