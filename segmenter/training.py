@@ -54,7 +54,9 @@ DEFAULT_GRID: tuple[dict[str, float], ...] = (
 )
 # decoding offsets (a prior on how many articles a page has), searched on page folds
 DEFAULT_DECODING_GRID: tuple[Decoding, ...] = tuple(
-    Decoding(open_second, open_later) for open_second in (0.0, -1.0, -2.0, -3.0) for open_later in (0.0, 0.5, 1.0)
+    Decoding(open_second, open_later)
+    for open_second in (0.0, -1.0, -2.0, -3.0)
+    for open_later in (0.0, 0.5, 1.0, 1.5, 2.0)
 )
 CV_FOLDS = 3
 CV_SEED = 7
