@@ -119,21 +119,24 @@ def evaluate_decodings(model: CrfModel, pages: Iterable[GoldPage], decodings: Se
     from segmenter.pipeline import line_labels  # the pipeline imports this module's peers
     from segmenter.reading import sanitize, split_lines
 
+    scored = []  # per page: what decoding needs, computed once
+    for page in pages:
+        raw = split_lines(sanitize(page.text))
+        parts = page_parts([line.text for line in raw])
+        scored.append((page, raw, parts, model.unary_from_parts(parts), short_lines(parts)))
     kept = model.decoding
-    outcomes: list[list[tuple[str, list, list]]] = [[] for _ in decodings]
+    reports = []
     try:
-        for page in pages:
-            raw = split_lines(sanitize(page.text))
-            parts = page_parts([line.text for line in raw])
-            unary = model.unary_from_parts(parts)
-            short = short_lines(parts)
-            for decoding, out in zip(decodings, outcomes):
-                model.set_decoding(decoding)
+        for decoding in decodings:
+            model.set_decoding(decoding)
+            predicted = []
+            for page, raw, parts, unary, short in scored:
                 roles, articles, _ = line_labels(parts, model.decode(unary, short, marginals=False), len(raw))
-                out.append((page.id, page.lines, [(r, a, line.text) for r, a, line in zip(roles, articles, raw)]))
+                predicted.append((page.id, page.lines, [(r, a, line.text) for r, a, line in zip(roles, articles, raw)]))
+            reports.append(evaluate(predicted))
     finally:
         model.set_decoding(kept)
-    return [evaluate(out) for out in outcomes]
+    return reports
 
 
 def predict_lines(model: CrfModel, text: str) -> list[tuple[Role, int, str]]:
@@ -181,11 +184,11 @@ def _fit(
 
 
 _CV_METRICS = ("role_macro_f1", "boundary_f1", "primary_body_f1")
+# (train pages, held-out pages, CRF parameters, cue dropout, decodings to score)
+_CvTask = tuple[list[GoldPage], list[GoldPage], dict[str, Any], float, Sequence[Decoding]]
 
 
-def _cv_task(
-    args: tuple[list[GoldPage], list[GoldPage], dict[str, Any], float, Sequence[Decoding]],
-) -> list[dict[str, float]]:
+def _cv_task(args: _CvTask) -> list[dict[str, float]]:
     """Held-out scores of one fold's model, under each decoding of the grid."""
     train, held_out, params, cue_dropout, decodings = args
     with tempfile.TemporaryDirectory() as tmp:
@@ -225,7 +228,7 @@ def _mean_scores(fold_scores: Sequence[dict[str, float]]) -> dict[str, float]:
 
 def _fold_tasks(
     folds: Sequence[list[GoldPage]], params: dict[str, Any], config: TrainingConfig, decodings: Sequence[Decoding]
-) -> list[tuple[list[GoldPage], list[GoldPage], dict[str, Any], float, Sequence[Decoding]]]:
+) -> list[_CvTask]:
     """One :func:`_cv_task` per fold: train on the other folds, score this one."""
     return [
         ([p for j, f in enumerate(folds) if j != k for p in f], folds[k], params, config.cue_dropout, decodings)
