@@ -11,7 +11,8 @@ learned weights can be printed and understood (``segmenter explain``). Three lay
    byline and agency shapes, a short line opening with a given name (``name@start``:
    a byline is most often a bare name), social-post signatures, the first word, and
    how a paragraph opens (a lede verb that starts a story, or an attribution that
-   carries one on). What a line's characters are is measured for the whole page at once
+   carries one on; and a lede score, ``lede:0``..``lede:4``, from weights learned on
+   the first and later paragraphs of real articles, see :mod:`segmenter.lede`). What a line's characters are is measured for the whole page at once
    (:func:`line_views`): one NumPy table look-up per code point instead of a regex
    call per line and shape.
 2. **Neighbour features**: the own features of the previous and next non-blank lines
@@ -38,9 +39,10 @@ maqsura, teh marbuta, Arabic-Indic digits, NBSP and zero-width/bidi marks.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
 
 import numpy as np
 import regex
@@ -48,7 +50,7 @@ from pyarabic import araby
 
 from segmenter import lexicons
 
-FEATURE_VERSION = "9"
+FEATURE_VERSION = "10"
 
 # --- normalisation -----------------------------------------------------------------
 
@@ -166,6 +168,108 @@ def _token_lexicon_map() -> dict[str, tuple[str, ...]]:
 def _given_names() -> frozenset[str]:
     """Normalised first words of the given-names list (bylines are names)."""
     return frozenset(toks[0] for toks in map(tokens_of, map(normalize, lexicons.load("given_names"))) if toks)
+
+
+# --- lede weights ------------------------------------------------------------------
+#
+# A logistic regression over a paragraph's opening words (built from the corpus by
+# ``python -m segmenter.lede``; the weights are data in ``lexicons/lede_weights.tsv``).
+
+LEDE_MIN_TOKENS = 7  # lines this long are scored (as for the first-word feature)
+LEDE_POSITIONS = 3  # the first words are weighed by place ...
+LEDE_HEAD_TOKENS = 12  # ... and the first twelve as a bag
+_LEDE_EDGES = (-2.2, -0.85, 0.85, 2.2)  # log-odds: lede probability 0.1, 0.3, 0.7, 0.9
+_LEDE_FEATURES = [f"lede:{k}" for k in range(len(_LEDE_EDGES) + 1)]
+LEDE_WEIGHTS_FILE = "lede_weights.tsv"
+
+
+_LEDE_SCALE = 1000  # weights are kept in thousandths: integer sums, exact in any order
+_LEDE_EDGES_SCALED = tuple(round(edge * _LEDE_SCALE) for edge in _LEDE_EDGES)
+
+
+@dataclass(frozen=True)
+class LedeWeights:
+    """Log-odds weights of ``bias``, ``pN:word``, ``b:word`` and ``bg:word word`` attributes.
+
+    ``items`` are the attributes and weights as written; the rest is the same weights in
+    thousandths (integers, so a sum does not depend on the order of the words), indexed
+    for scoring without building attribute strings.
+    """
+
+    items: tuple[tuple[str, float], ...]
+    bias: int
+    positions: tuple[dict[str, int], ...]
+    bag: dict[str, int]
+    pairs: dict[tuple[str, str], int]
+
+    @classmethod
+    def from_items(cls, items: Iterable[tuple[str, float]]) -> LedeWeights:
+        """Weights from ``(attribute, weight)`` pairs."""
+        items = tuple(items)
+        bias = 0
+        positions: tuple[dict[str, int], ...] = tuple({} for _ in range(LEDE_POSITIONS))
+        bag: dict[str, int] = {}
+        pairs: dict[tuple[str, str], int] = {}
+        for attr, weight in items:
+            kind, _, word = attr.partition(":")
+            scaled = round(weight * _LEDE_SCALE)
+            if attr == "bias":
+                bias = scaled
+            elif kind == "b":
+                bag[word] = scaled
+            elif kind == "bg" and word.count(" ") == 1:
+                first, second = word.split(" ")
+                pairs[(first, second)] = scaled
+            elif kind[:1] == "p" and kind[1:].isdigit() and int(kind[1:]) < LEDE_POSITIONS:
+                positions[int(kind[1:])][word] = scaled
+            else:
+                raise ValueError(f"unknown lede attribute {attr!r}")
+        return cls(items, bias, positions, bag, pairs)
+
+    @classmethod
+    def from_tsv(cls, text: str) -> LedeWeights:
+        """Parse ``attribute<TAB>weight`` lines (``#`` comments)."""
+        items = []
+        for number, raw in enumerate(text.splitlines(), 1):
+            if not raw.strip() or raw.startswith("#"):
+                continue
+            attr, sep, weight = raw.rpartition("\t")
+            try:
+                if not sep:
+                    raise ValueError
+                items.append((attr, float(weight)))
+            except ValueError:
+                raise ValueError(f"lede weights line {number}: expected 'attribute<TAB>weight', got {raw!r}") from None
+        return cls.from_items(items)
+
+    def to_tsv(self) -> str:
+        header = (
+            "# Lede weights: log-odds that a paragraph opens a story, by its opening words.\n"
+            "# Written by `python -m segmenter.lede --data ../shared/data/saudinewsnet`; do not edit.\n"
+        )
+        return header + "".join(f"{attr}\t{weight}\n" for attr, weight in self.items)
+
+
+def _lede_millis(weights: LedeWeights, toks: Sequence[str]) -> int:
+    score = weights.bias
+    for place, tok in zip(weights.positions, toks):
+        score += place.get(tok, 0)
+    bag = weights.bag
+    for tok in set(toks[:LEDE_HEAD_TOKENS]):
+        score += bag.get(tok, 0)
+    if len(toks) > 1:
+        score += weights.pairs.get((toks[0], toks[1]), 0)
+    return score
+
+
+def lede_score(weights: LedeWeights, toks: Sequence[str]) -> float:
+    """Log-odds that a paragraph with these normalised tokens is the first of its story."""
+    return _lede_millis(weights, toks) / _LEDE_SCALE
+
+
+@cache
+def _lede_weights() -> LedeWeights:
+    return LedeWeights.from_tsv((resources.files(lexicons) / LEDE_WEIGHTS_FILE).read_text(encoding="utf-8"))
 
 
 @cache
@@ -744,6 +848,9 @@ def _view(
             if kind is not None:
                 feats.append(kind)
                 break
+    # how likely the paragraph opens a story, learned from real first and later paragraphs
+    if n_tok >= LEDE_MIN_TOKENS:
+        feats.append(_LEDE_FEATURES[bisect_left(_LEDE_EDGES_SCALED, _lede_millis(_lede_weights(), toks))])
     key = " ".join(toks)
     is_read_also = "cue:read_also@start" in feats and n_tok <= SHORT_TOKENS
     head = tuple(stripped[:HEAD_CHARS].translate(_DIGITS_TO_ZERO).split(None, 2)[:2])

@@ -298,3 +298,36 @@ def test_a_short_line_opening_with_a_given_name_reads_as_a_name() -> None:
     # a long line opening with a name is a sentence, not a byline
     assert not any(f.startswith("name") for f in line_view("محمد " + "نص " * 12).own)
 
+
+
+_FEATURES_DIGEST = """
+import gzip, hashlib, itertools, json, sys
+from segmenter.features import page_features
+digest = hashlib.sha256()
+with gzip.open(sys.argv[1], "rt", encoding="utf-8") as fh:
+    for line in itertools.islice(fh, 500):
+        texts = [text for _, _, text in json.loads(line)["lines"]]
+        digest.update(json.dumps(page_features(texts), ensure_ascii=False).encode())
+print(digest.hexdigest())
+"""
+
+
+def test_features_do_not_depend_on_the_hash_seed() -> None:
+    """Sets and dicts iterate in hash order: no feature may depend on it (models must rebuild byte for byte)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    pages = Path(__file__).resolve().parents[1] / "fixtures" / "composed-test.jsonl.gz"
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", _FEATURES_DIGEST, str(pages)],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for seed in ("1", "2")
+    }
+    assert len(digests) == 1, digests
