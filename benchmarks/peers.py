@@ -8,6 +8,7 @@ the same call for each.
 * ``rules``: :func:`segmenter.baseline.label_page`, the regular-expression script.
 * ``segmenter``: the CRF pipeline, labels only (``Options(confidence=False,
   metadata=False)``, as ``segmenter label`` runs it).
+* ``segmenter-one-pass``: the same without the stacked second pass (``--one-pass``).
 * ``justext``: jusText 3 with its Arabic stop list and default thresholds; each
   non-blank line is wrapped as one ``<p>`` of an HTML document; paragraphs it keeps
   are ``body``, the rest ``footer``; everything is article 0.
@@ -38,7 +39,8 @@ Labelled = list[tuple[Role, int, str]]
 System = Callable[[str], Labelled]
 
 PEERS = ("justext", "trafilatura", "boilerpy3")
-ALL_SYSTEMS = ("rules", "segmenter", *PEERS)
+ONE_PASS = "segmenter-one-pass"  # the shipped model's first pass alone (``--one-pass``)
+ALL_SYSTEMS = ("rules", "segmenter", ONE_PASS, *PEERS)
 _MODULES = {"justext": "justext", "trafilatura": "trafilatura", "boilerpy3": "boilerpy3"}
 
 
@@ -94,11 +96,11 @@ def rules(text: str) -> Labelled:
     return rules_label_page(text)
 
 
-def make_segmenter(model_path: str | Path | None = None) -> System:
+def make_segmenter(model_path: str | Path | None = None, *, second_pass: bool = True) -> System:
     """The segmenter's labeller (shipped model unless ``model_path``), labels only."""
     from segmenter.pipeline import Options, Segmenter
 
-    seg = Segmenter(model_path, options=Options(confidence=False, metadata=False))
+    seg = Segmenter(model_path, options=Options(confidence=False, metadata=False, second_pass=second_pass))
     seg.model  # load now, not inside the timed loop
 
     def segmenter(text: str) -> Labelled:
@@ -163,6 +165,8 @@ def make_system(name: str, *, model_path: str | Path | None = None) -> System:
         return rules
     if name == "segmenter":
         return make_segmenter(model_path)
+    if name == ONE_PASS:
+        return make_segmenter(model_path, second_pass=False)
     factories = {"justext": make_justext, "trafilatura": make_trafilatura, "boilerpy3": make_boilerpy3}
     if name not in factories:
         raise ValueError(f"unknown system {name!r}; choose from {ALL_SYSTEMS}")

@@ -460,7 +460,7 @@ def plot(results: dict[str, Any], path: Path) -> None:
     ):
         for name in names:
             x, y = speed[name]["pages_per_s"], acc[name][key]
-            ax.scatter([x], [y], s=60, color="tab:red" if name == "segmenter" else "tab:blue")
+            ax.scatter([x], [y], s=60, color="tab:red" if name.startswith("segmenter") else "tab:blue")
             ax.annotate(name, (x, y), textcoords="offset points", xytext=(6, 4))
         ax.set_xscale("log")
         ax.xaxis.set_major_locator(ticker.LogLocator(subs=(1.0, 2.0, 5.0)))

@@ -1167,3 +1167,54 @@ def features_from_parts(parts: PageParts) -> list[list[str]]:
                 feats.extend(prefix + f for f in shared[j])
         out.append(feats)
     return out
+
+
+# --- the first pass's labels (the stacked second pass) -------------------------------
+
+LABEL_CONTEXT_OFFSETS = (-3, -2, -1, 1, 2, 3)
+_LABEL_PREFIXES = {off: f"s{off:+d}:" for off in LABEL_CONTEXT_OFFSETS}
+SINCE_START_MAX = 6  # lines since the last article opened, capped
+_NO_LABEL = "none"
+
+
+def label_context_features(labels: Sequence[str]) -> list[list[str]]:
+    """Features of a first tagging pass's labels around each line, for the second pass.
+
+    A first-order CRF sees only the label just before a line. A second pass over the
+    first one's labels sees the labels up to three lines away and the label pairs around
+    the line, how far back the current article opened, which article the line is in
+    and how many the page has, and whether the line's article already has body text:
+    what tells a dateline that closes an article from one that opens the next, or a
+    listing page from an article with subheadings. Pure: the same labels give the same
+    features (``B-``/``I-`` labels as in :data:`segmenter.tagging.LABELS`).
+    """
+    n = len(labels)
+    articles: list[int] = []
+    index = -1
+    for label in labels:
+        if label.startswith("B-"):
+            index += 1
+        articles.append(max(index, 0))
+    page_articles = f"s:articles:{min(index + 1, 5)}"
+    with_body: set[int] = set()
+    last_start = -1
+    out: list[list[str]] = []
+    for k, label in enumerate(labels):
+        before = labels[k - 1] if k else _NO_LABEL
+        after = labels[k + 1] if k + 1 < n else _NO_LABEL
+        feats = [f"s0:{label}", f"s-1|0:{before}|{label}", f"s0|+1:{label}|{after}"]
+        for off, prefix in _LABEL_PREFIXES.items():
+            j = k + off
+            feats.append(prefix + (labels[j] if 0 <= j < n else _NO_LABEL))
+        # lines since the last article opened before this one (for an opening line: the
+        # length of the article it closes)
+        feats.append(f"s:since_start:{min(k - last_start, SINCE_START_MAX)}" if last_start >= 0 else "s:since_start:none")
+        if label.startswith("B-"):
+            last_start = k
+        feats.append(f"s:article:{min(articles[k], 3)}")
+        feats.append(page_articles)
+        feats.append(f"s:body_before:{int(articles[k] in with_body)}")
+        if label.endswith("body"):
+            with_body.add(articles[k])
+        out.append(feats)
+    return out

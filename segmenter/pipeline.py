@@ -48,11 +48,15 @@ class Options:
     ``metadata``: parse dates, sources, bylines and posts into article fields.
     ``reference_date``: resolves relative dates (``اليوم``, ``أمس``); without it they
     stay unresolved.
+    ``second_pass``: tag with the model's stacked second pass when it has one (the
+    shipped model does: +0.005 boundary F1 on the composed test split, about 15% of
+    labelling time); False tags with the first pass alone.
     """
 
     confidence: bool = True
     metadata: bool = True
     reference_date: datetime.date | None = None
+    second_pass: bool = True
 
     def __post_init__(self) -> None:
         if self.reference_date is not None and not isinstance(self.reference_date, datetime.date):
@@ -99,7 +103,7 @@ class Segmenter:
         """Segment one page (the text of one scraped page)."""
         raw = split_lines(sanitize(text))
         parts = page_parts([line.text for line in raw])
-        result = self.model.tag_parts(parts, marginals=self.options.confidence)
+        result = self.model.tag_parts(parts, marginals=self.options.confidence, second_pass=self.options.second_pass)
         roles, articles, confidence = line_labels(parts, result, len(raw))
         page = assemble(build_lines(raw, roles, articles, confidence), page_id=page_id)
         if self.options.metadata:

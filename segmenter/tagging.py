@@ -44,6 +44,7 @@ from segmenter.features import (
     NEIGHBOUR_PREFIXES,
     LineView,
     PageParts,
+    label_context_features,
 )
 from segmenter.types import CONTENT_ROLES, ModelError, Role
 
@@ -268,6 +269,8 @@ class CrfModel:
         for (src, dst), weight in info.transitions.items():
             self.transitions[label_id[src], label_id[dst]] = weight
         self._lattice = _build_lattice(self.labels)
+        # the stacked second pass, if the sidecar names one (see :meth:`tag_parts`)
+        self.second_pass: CrfModel | None = None
         try:
             decoding = Decoding.from_dict(metadata.get("decoding"))
         except (AttributeError, TypeError, ValueError) as exc:
@@ -286,6 +289,8 @@ class CrfModel:
         self._state_trans_exp = np.exp(self._state_trans)  # disallowed: exp(-1e30) = 0
         # row j: the scores into state j from every state (Viterbi reduces along rows)
         self._state_trans_into = np.ascontiguousarray(self._state_trans.transpose(0, 2, 1))
+        if self.second_pass is not None:
+            self.second_pass.set_decoding(decoding)
 
     @classmethod
     def load(cls, model_path: Path, metadata_path: Path) -> CrfModel:
@@ -316,7 +321,23 @@ class CrfModel:
                 + "; ".join(problems)
                 + ". Retrain with `segmenter train`."
             )
-        return cls(model_path, metadata)
+        model = cls(model_path, metadata)
+        second = metadata.get("second_pass")
+        if second is not None:
+            model.second_pass = cls._load_second_pass(model_path, metadata, second)
+        return model
+
+    @classmethod
+    def _load_second_pass(cls, model_path: Path, metadata: dict[str, Any], entry: Any) -> CrfModel:
+        """The second-pass model the sidecar names, beside the first, hash-checked."""
+        if not isinstance(entry, dict) or not isinstance(entry.get("file"), str) or "/" in entry["file"]:
+            raise ModelError(f"model metadata has an unreadable second_pass entry {entry!r}; retrain with `segmenter train`")
+        path = model_path.parent / entry["file"]
+        if not path.is_file():
+            raise ModelError(f"second-pass model {path} not found; rebuild with `segmenter train`")
+        if entry.get("sha256") != file_sha256(path):
+            raise ModelError(f"second-pass model {path} does not match its hash in the metadata; retrain with `segmenter train`")
+        return cls(path, {"decoding": metadata.get("decoding")})
 
     def _build_own_table(self) -> None:
         """Weights of each own feature at offset 0 and as a neighbour's (``-1:f``, ...).
@@ -382,9 +403,28 @@ class CrfModel:
                 unary[: n - off] += own[off:, slot]
         return unary + self.label_bias
 
-    def tag_parts(self, parts: PageParts, *, marginals: bool = True) -> TagResult:
-        """Like :meth:`tag`, from :func:`segmenter.features.page_parts`."""
-        return self.decode(self.unary_from_parts(parts), short_lines(parts), marginals=marginals)
+    def tag_parts(self, parts: PageParts, *, marginals: bool = True, second_pass: bool = True) -> TagResult:
+        """Like :meth:`tag`, from :func:`segmenter.features.page_parts`.
+
+        With a second pass (and ``second_pass``), this model's labels are only its
+        input: the second model scores each line from the same features plus the first
+        labels around it (:func:`segmenter.features.label_context_features`), and
+        decodes under the same constraints and offsets. Its labels, and its
+        confidences, are the result.
+        """
+        short = short_lines(parts)
+        unary = self.unary_from_parts(parts)
+        if self.second_pass is None or not second_pass:
+            return self.decode(unary, short, marginals=marginals)
+        first = self.decode(unary, short, marginals=False)
+        second = self.second_pass
+        return second.decode(second.unary_stacked(parts, first.labels), short, marginals=marginals)
+
+    def unary_stacked(self, parts: PageParts, first_labels: Sequence[str]) -> np.ndarray:
+        """State scores of a second-pass model: the page's features and the first pass's labels."""
+        unary = self.unary_from_parts(parts)
+        unary += _sum_rows(self.state_weights, self.attribute_index, label_context_features(first_labels))
+        return unary
 
     def unary_scores(self, features: Sequence[Sequence[str]]) -> np.ndarray:
         """State scores from full feature strings (as in training): per line, per label."""

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from segmenter.evaluation import Report, evaluate
-from segmenter.features import FEATURE_VERSION, features_from_parts, is_blank, page_parts
+from segmenter.features import FEATURE_VERSION, features_from_parts, is_blank, label_context_features, page_parts
 from segmenter.io import GoldPage, read_gold
 from segmenter.tagging import (
     DEFAULT_DECODING,
@@ -59,6 +59,8 @@ DEFAULT_DECODING_GRID: tuple[Decoding, ...] = tuple(
     for open_later in (0.0, 0.5, 1.0, 1.5, 2.0)
 )
 CV_FOLDS = 3
+SECOND_PASS_FOLDS = 2  # out-of-fold first-pass labels for training the second pass
+SECOND_PASS_SUFFIX = ".pass2.crfsuite"
 CV_SEED = 7
 CUE_DROPOUT = 0.3  # share of training lines whose lexicon cues are hidden
 CUE_DROPOUT_SEED = 11
@@ -84,6 +86,7 @@ class TrainingConfig:
     max_iterations: int = DEFAULT_HYPERPARAMETERS["max_iterations"]
     cv_max_iterations: int = DEFAULT_HYPERPARAMETERS["max_iterations"]
     cue_dropout: float = CUE_DROPOUT
+    second_pass: bool = True  # the stacked second pass over the first pass's labels
     jobs: int = 2
 
 
@@ -111,6 +114,62 @@ def page_sequence(page: GoldPage, *, cue_dropout: float = 0.0) -> tuple[list[lis
     return features_from_parts(parts), labels
 
 
+def stacked_sequence(
+    page: GoldPage, first_labels: Sequence[str], *, cue_dropout: float = 0.0
+) -> tuple[list[list[str]], list[str]]:
+    """Second-pass CRF input: :func:`page_sequence` plus the first pass's labels around each line."""
+    features, labels = page_sequence(page, cue_dropout=cue_dropout)
+    extra = label_context_features(first_labels)
+    if len(extra) != len(features):
+        raise ValueError(f"page {page.id}: {len(first_labels)} first-pass labels for {len(features)} lines")
+    return [own + more for own, more in zip(features, extra)], labels
+
+
+def first_pass_labels(model: CrfModel, page: GoldPage) -> list[str]:
+    """What a (first-pass) model labels a page's tagged lines, as the pipeline reads the page."""
+    from segmenter.reading import sanitize, split_lines
+
+    return model.tag_parts(page_parts([line.text for line in split_lines(sanitize(page.text))]), marginals=False).labels
+
+
+# (train pages, held-out pages, CRF parameters, cue dropout, decoding)
+_OutOfFoldTask = tuple[list[GoldPage], list[GoldPage], dict[str, Any], float, Decoding]
+
+
+def _out_of_fold_task(args: _OutOfFoldTask) -> dict[str, list[str]]:
+    train, held_out, params, cue_dropout, decoding = args
+    with tempfile.TemporaryDirectory() as tmp:
+        model = _fit(train, Path(tmp) / "fold.crfsuite", params, cue_dropout, decoding)
+        return {page.id: first_pass_labels(model, page) for page in held_out}
+
+
+def out_of_fold_labels(
+    pages: Sequence[GoldPage], params: dict[str, Any], config: TrainingConfig, decoding: Decoding
+) -> dict[str, list[str]]:
+    """First-pass labels of every training page from a model that did not see it.
+
+    The second pass must learn how far to trust first-pass labels as they are on unseen
+    pages; labels of the final model on its own training pages would be too good.
+    """
+    if len({page.id for page in pages}) != len(pages):
+        raise ValueError("the second pass needs training pages with distinct ids")
+    folds = page_folds(pages, SECOND_PASS_FOLDS)
+    tasks = [
+        ([p for j, fold in enumerate(folds) if j != k for p in fold], held_out, params, config.cue_dropout, decoding)
+        for k, held_out in enumerate(folds)
+    ]
+    labels: dict[str, list[str]] = {}
+    with ProcessPoolExecutor(max_workers=config.jobs) as pool:
+        for fold_labels in pool.map(_out_of_fold_task, tasks):
+            labels.update(fold_labels)
+    return labels
+
+
+def second_pass_path(model_path: Path) -> Path:
+    """Where the second-pass model of ``model_path`` is written: beside it."""
+    return model_path.with_name(model_path.stem + SECOND_PASS_SUFFIX)
+
+
 def evaluate_decodings(model: CrfModel, pages: Iterable[GoldPage], decodings: Sequence[Decoding]) -> list[Report]:
     """Score a model under several decoding offsets; each page's features are computed once.
 
@@ -131,7 +190,13 @@ def evaluate_decodings(model: CrfModel, pages: Iterable[GoldPage], decodings: Se
             model.set_decoding(decoding)
             predicted = []
             for page, raw, parts, unary, short in scored:
-                roles, articles, _ = line_labels(parts, model.decode(unary, short, marginals=False), len(raw))
+                # a second pass reads the first one's labels, which move with the decoding too
+                result = (
+                    model.decode(unary, short, marginals=False)
+                    if model.second_pass is None
+                    else model.tag_parts(parts, marginals=False)
+                )
+                roles, articles, _ = line_labels(parts, result, len(raw))
                 predicted.append((page.id, page.lines, [(r, a, line.text) for r, a, line in zip(roles, articles, raw)]))
             reports.append(evaluate(predicted))
     finally:
@@ -303,6 +368,22 @@ def train_model(config: TrainingConfig) -> dict[str, Any]:
         log.info("chosen decoding: %s", decoding)
     config.output.parent.mkdir(parents=True, exist_ok=True)
     model = _fit(train_pages, config.output, params, config.cue_dropout, decoding)
+    second_pass: dict[str, Any] | None = None
+    if config.second_pass:
+        log.info("second pass: first-pass labels of each training page from %d page folds", SECOND_PASS_FOLDS)
+        first_labels = out_of_fold_labels(train_pages, params, config, decoding)
+        path = second_pass_path(config.output)
+        train_crf(
+            (stacked_sequence(p, first_labels[p.id], cue_dropout=config.cue_dropout) for p in train_pages), path, params
+        )
+        model.second_pass = CrfModel(path, {"decoding": decoding.to_dict()})
+        second_pass = {
+            "file": path.name,
+            "sha256": file_sha256(path),
+            "folds": SECOND_PASS_FOLDS,
+            "method": "trained on the same pages and features plus the labels of first-pass models "
+            "that did not see each page (random page folds, seeded); same hyper-parameters and decoding",
+        }
     metrics: dict[str, Any] = {}
     eval_hashes: dict[str, str] = {}
     for label, name in config.eval_files.items():
@@ -319,6 +400,7 @@ def train_model(config: TrainingConfig) -> dict[str, Any]:
             "evaluation_data": eval_hashes,
             "hyperparameters": params,
             "decoding": decoding.to_dict(),
+            "second_pass": second_pass,
             "cue_dropout": config.cue_dropout,
             "cross_validation": {
                 "method": "leave-templates-out",

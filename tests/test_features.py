@@ -331,3 +331,18 @@ def test_features_do_not_depend_on_the_hash_seed() -> None:
         for seed in ("1", "2")
     }
     assert len(digests) == 1, digests
+
+
+def test_label_context_features_read_the_first_pass_around_each_line() -> None:
+    from segmenter.features import label_context_features
+
+    labels = ["footer", "B-headline", "B-body", "I-dateline", "B-dateline", "I-body", "related"]
+    feats = label_context_features(labels)
+    assert len(feats) == len(labels)
+    assert feats[0][:3] == ["s0:footer", "s-1|0:none|footer", "s0|+1:footer|B-headline"]
+    assert {"s-3:none", "s+3:I-dateline", "s:since_start:none", "s:article:0", "s:articles:3"} <= set(feats[0])
+    # the trailing dateline of article 1 (its article has body), then the next one's opening dateline
+    assert {"s:article:1", "s:body_before:1", "s:since_start:1"} <= set(feats[3])
+    assert {"s:article:2", "s:body_before:0", "s:since_start:2", "s-2:B-body", "s+1:I-body"} <= set(feats[4])
+    assert "s:body_before:1" in feats[6]  # the list after article 2's body
+    assert label_context_features([]) == []

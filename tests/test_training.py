@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import gzip
 import json
+from dataclasses import replace
 from pathlib import Path
 
-from dataclasses import replace
+import pytest
 
 from segmenter.io import GoldPage, read_gold
 from segmenter.pipeline import default_model_paths
@@ -15,10 +16,13 @@ from segmenter.training import (
     TrainingConfig,
     evaluate_decodings,
     evaluate_model,
+    out_of_fold_labels,
     page_folds,
+    stacked_sequence,
     template_folds,
     train_model,
 )
+from segmenter.types import ModelError
 
 
 def _config(fixtures_dir: Path, output: Path) -> TrainingConfig:
@@ -42,6 +46,46 @@ def test_training_is_reproducible_and_writes_a_loadable_sidecar(tmp_path: Path, 
     assert sidecar["training_data"]["seeds-gold.jsonl"] == file_sha256(fixtures_dir / "seeds-gold.jsonl")
     assert set(sidecar["metrics"]["seeds"]) >= {"role_macro_f1", "boundary_f1", "primary_body_f1"}
     assert CrfModel.load(tmp_path / "a" / "m.crfsuite", tmp_path / "a" / "m.json").labels
+    # the stacked second pass: beside the model, named and hashed in the sidecar, reproducible too
+    entry = sidecar["second_pass"]
+    assert entry["file"] == "m.pass2.crfsuite"
+    assert entry["sha256"] == file_sha256(tmp_path / "a" / entry["file"]) == file_sha256(tmp_path / "b" / entry["file"])
+    assert CrfModel.load(tmp_path / "a" / "m.crfsuite", tmp_path / "a" / "m.json").second_pass is not None
+
+
+def test_a_missing_or_changed_second_pass_is_refused_and_none_means_one_pass(tmp_path: Path, fixtures_dir: Path) -> None:
+    train_model(_config(fixtures_dir, tmp_path / "m.crfsuite"))
+    sidecar_path = tmp_path / "m.json"
+    sidecar = json.loads(sidecar_path.read_text())
+    second = tmp_path / sidecar["second_pass"]["file"]
+    kept = second.read_bytes()
+    second.write_bytes(kept[:-8] + b"\0" * 8)
+    with pytest.raises(ModelError, match="does not match its hash"):
+        CrfModel.load(tmp_path / "m.crfsuite", sidecar_path)
+    second.unlink()
+    with pytest.raises(ModelError, match="not found"):
+        CrfModel.load(tmp_path / "m.crfsuite", sidecar_path)
+    for bad in ({"file": "../elsewhere.crfsuite", "sha256": "x"}, "m.pass2.crfsuite"):
+        sidecar_path.write_text(json.dumps({**sidecar, "second_pass": bad}))
+        with pytest.raises(ModelError, match="unreadable second_pass"):
+            CrfModel.load(tmp_path / "m.crfsuite", sidecar_path)
+    sidecar_path.write_text(json.dumps({**sidecar, "second_pass": None}))
+    assert CrfModel.load(tmp_path / "m.crfsuite", sidecar_path).second_pass is None
+
+
+def test_the_second_pass_is_trained_on_labels_of_models_that_did_not_see_the_page(
+    tmp_path: Path, fixtures_dir: Path
+) -> None:
+    pages = list(read_gold(_small_split(fixtures_dir, tmp_path, 60) / "small.jsonl"))
+    config = replace(_config(tmp_path, tmp_path / "m.crfsuite"), max_iterations=10)
+    labels = out_of_fold_labels(pages, {"c1": 0.0, "c2": 1.0, "max_iterations": 10}, config, Decoding())
+    assert set(labels) == {p.id for p in pages}
+    for page in pages[:5]:
+        features, gold = stacked_sequence(page, labels[page.id])
+        assert len(features) == len(gold) == len(labels[page.id])
+        assert all(any(f.startswith("s0:") for f in line) for line in features)
+    with pytest.raises(ValueError, match="first-pass labels"):
+        stacked_sequence(pages[0], labels[pages[0].id][:-1])
 
 
 def test_template_folds_never_split_a_template() -> None:
