@@ -1172,9 +1172,31 @@ def features_from_parts(parts: PageParts) -> list[list[str]]:
 # --- the first pass's labels (the stacked second pass) -------------------------------
 
 LABEL_CONTEXT_OFFSETS = (-3, -2, -1, 1, 2, 3)
-_LABEL_PREFIXES = {off: f"s{off:+d}:" for off in LABEL_CONTEXT_OFFSETS}
 SINCE_START_MAX = 6  # lines since the last article opened, capped
 _NO_LABEL = "none"
+
+
+class _LabelStrings(dict):  # type: ignore[type-arg]
+    """Feature strings of one template, built once per label (or label pair) and kept."""
+
+    def __init__(self, template: str) -> None:
+        super().__init__()
+        self.template = template
+
+    def __missing__(self, key: str | tuple[str, str]) -> str:
+        value = self.template.format(*key) if isinstance(key, tuple) else self.template.format(key)
+        self[key] = value
+        return value
+
+
+_AT_LINE = _LabelStrings("s0:{}")
+_PAIR_BEFORE = _LabelStrings("s-1|0:{}|{}")
+_PAIR_AFTER = _LabelStrings("s0|+1:{}|{}")
+_AT_OFFSET = {off: _LabelStrings(f"s{off:+d}:{{}}") for off in LABEL_CONTEXT_OFFSETS}
+_SINCE_START = [f"s:since_start:{k}" for k in range(SINCE_START_MAX + 1)] + ["s:since_start:none"]
+_ARTICLE = [f"s:article:{k}" for k in range(4)]
+_ARTICLES = [f"s:articles:{k}" for k in range(6)]
+_BODY_BEFORE = ["s:body_before:0", "s:body_before:1"]
 
 
 def label_context_features(labels: Sequence[str]) -> list[list[str]]:
@@ -1182,39 +1204,41 @@ def label_context_features(labels: Sequence[str]) -> list[list[str]]:
 
     A first-order CRF sees only the label just before a line. A second pass over the
     first one's labels sees the labels up to three lines away and the label pairs around
-    the line, how far back the current article opened, which article the line is in
-    and how many the page has, and whether the line's article already has body text:
-    what tells a dateline that closes an article from one that opens the next, or a
-    listing page from an article with subheadings. Pure: the same labels give the same
-    features (``B-``/``I-`` labels as in :data:`segmenter.tagging.LABELS`).
+    the line, how far back the last article opened, which article the line is in and
+    how many the page has, and whether the line's article already has body text: what
+    tells a dateline that closes an article from one that opens the next, or a listing
+    page from an article with subheadings. Pure: the same labels give the same features
+    (``B-``/``I-`` labels as in :data:`segmenter.tagging.LABELS`).
     """
     n = len(labels)
-    articles: list[int] = []
-    index = -1
-    for label in labels:
-        if label.startswith("B-"):
-            index += 1
-        articles.append(max(index, 0))
-    page_articles = f"s:articles:{min(index + 1, 5)}"
+    padded = [_NO_LABEL] * 3 + list(labels) + [_NO_LABEL] * 3
+    # the page-wide walk: article of each line, lines since the last opening, body so far
+    since: list[str] = []
+    article_of: list[str] = []
+    body_before: list[str] = []
     with_body: set[int] = set()
+    index = -1
     last_start = -1
-    out: list[list[str]] = []
     for k, label in enumerate(labels):
-        before = labels[k - 1] if k else _NO_LABEL
-        after = labels[k + 1] if k + 1 < n else _NO_LABEL
-        feats = [f"s0:{label}", f"s-1|0:{before}|{label}", f"s0|+1:{label}|{after}"]
-        for off, prefix in _LABEL_PREFIXES.items():
-            j = k + off
-            feats.append(prefix + (labels[j] if 0 <= j < n else _NO_LABEL))
         # lines since the last article opened before this one (for an opening line: the
         # length of the article it closes)
-        feats.append(f"s:since_start:{min(k - last_start, SINCE_START_MAX)}" if last_start >= 0 else "s:since_start:none")
+        since.append(_SINCE_START[min(k - last_start, SINCE_START_MAX)] if last_start >= 0 else _SINCE_START[-1])
         if label.startswith("B-"):
+            index += 1
             last_start = k
-        feats.append(f"s:article:{min(articles[k], 3)}")
-        feats.append(page_articles)
-        feats.append(f"s:body_before:{int(articles[k] in with_body)}")
+        article = max(index, 0)
+        article_of.append(_ARTICLE[min(article, 3)])
+        body_before.append(_BODY_BEFORE[article in with_body])
         if label.endswith("body"):
-            with_body.add(articles[k])
-        out.append(feats)
-    return out
+            with_body.add(article)
+    columns = [
+        [_AT_LINE[label] for label in labels],
+        [_PAIR_BEFORE[pair] for pair in zip(padded[2 : n + 2], labels)],
+        [_PAIR_AFTER[pair] for pair in zip(labels, padded[4 : n + 4])],
+        *([table[label] for label in padded[3 + off : n + 3 + off]] for off, table in _AT_OFFSET.items()),
+        since,
+        article_of,
+        [_ARTICLES[min(index + 1, 5)]] * n,
+        body_before,
+    ]
+    return [list(line) for line in zip(*columns)]

@@ -176,3 +176,27 @@ def test_module_level_segment_uses_the_shipped_model(seed_pages) -> None:
 
 def test_content_roles_constant() -> None:
     assert CONTENT_ROLES == {Role.HEADLINE, Role.DATELINE, Role.BODY, Role.TWEET}
+
+
+def test_one_pass_option_tags_with_the_first_pass_alone() -> None:
+    """``Options(second_pass=False)`` is the shipped first pass, unchanged; the default reads both."""
+    import gzip
+    import json
+
+    from segmenter.pipeline import Options, default_model_paths
+    from segmenter.tagging import CrfModel
+
+    pages = gzip.open(Path(__file__).resolve().parents[1] / "fixtures" / "composed-test.jsonl.gz", "rt").readlines()
+    texts = ["\n".join(line[2] for line in json.loads(record)["lines"]) for record in pages[:200]]
+    first_only = CrfModel.load(*default_model_paths())
+    assert first_only.second_pass is not None  # the shipped model has a second pass
+    first_only.second_pass = None
+    one_pass = Segmenter(options=Options(second_pass=False))
+    reference = Segmenter(model=first_only)
+    both = Segmenter()
+
+    def labels(seg: Segmenter, text: str) -> list[tuple[Role, int]]:
+        return [(line.role, line.article) for line in seg.segment(text).lines]
+
+    assert all(labels(one_pass, t) == labels(reference, t) for t in texts)
+    assert any(labels(both, t) != labels(one_pass, t) for t in texts)
