@@ -12,7 +12,8 @@ learned weights can be printed and understood (``segmenter explain``). Three lay
    a byline is most often a bare name), social-post signatures, the first word, and
    how a paragraph opens (a lede verb that starts a story, or an attribution that
    carries one on; and a lede score, ``lede:0``..``lede:4``, from weights learned on
-   the first and later paragraphs of real articles, see :mod:`segmenter.lede`). What a line's characters are is measured for the whole page at once
+   the first and later paragraphs of real articles, see :mod:`segmenter.lede`). What
+   a line's characters are is measured for the whole page at once
    (:func:`line_views`): one NumPy table look-up per code point instead of a regex
    call per line and shape.
 2. **Neighbour features**: the own features of the previous and next non-blank lines
@@ -28,6 +29,9 @@ learned weights can be printed and understood (``segmenter explain``). Three lay
    the paragraphs before (TextTiling-style), plus the Jaccard similarity of each
    paragraph with the one before (and of the two paragraphs on either side of a short
    line), which marks where one article ends and another begins when no marker does.
+
+A fourth layer serves the stacked second pass of the tagger: the *first pass's
+labels* around each line (:func:`label_context_features`), added to the three above.
 
 Blank lines are not part of the CRF sequence: they are always ``blank`` and carry
 no information beyond "there was a gap", which the ``blank_before``/``blank_after``
