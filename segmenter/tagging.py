@@ -412,8 +412,17 @@ class CrfModel:
         decodes under the same constraints and offsets. Its labels, and its
         confidences, are the result.
         """
+        return self.tag_scored(parts, self.unary_from_parts(parts), marginals=marginals, second_pass=second_pass)
+
+    def tag_scored(
+        self, parts: PageParts, unary: np.ndarray, *, marginals: bool = True, second_pass: bool = True
+    ) -> TagResult:
+        """:meth:`tag_parts` from this model's scores of the page (:meth:`unary_from_parts`).
+
+        The scores do not depend on the decoding offsets: a page scored once can be
+        tagged under several (the decoding search does).
+        """
         short = short_lines(parts)
-        unary = self.unary_from_parts(parts)
         if self.second_pass is None or not second_pass:
             return self.decode(unary, short, marginals=marginals)
         first = self.decode(unary, short, marginals=False)

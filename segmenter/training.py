@@ -25,8 +25,16 @@ from pathlib import Path
 from typing import Any
 
 from segmenter.evaluation import Report, evaluate
-from segmenter.features import FEATURE_VERSION, features_from_parts, is_blank, label_context_features, page_parts
+from segmenter.features import (
+    FEATURE_VERSION,
+    PageParts,
+    features_from_parts,
+    is_blank,
+    label_context_features,
+    page_parts,
+)
 from segmenter.io import GoldPage, read_gold
+from segmenter.reading import RawLine, sanitize, split_lines
 from segmenter.tagging import (
     DEFAULT_DECODING,
     DEFAULT_HYPERPARAMETERS,
@@ -36,7 +44,6 @@ from segmenter.tagging import (
     Decoding,
     file_sha256,
     labels_from_gold,
-    short_lines,
     train_crf,
 )
 from segmenter.types import Role
@@ -125,11 +132,15 @@ def stacked_sequence(
     return [own + more for own, more in zip(features, extra)], labels
 
 
+def read_page(page: GoldPage) -> tuple[list[RawLine], PageParts]:
+    """A gold page's lines and features as the pipeline reads its text."""
+    raw = split_lines(sanitize(page.text))
+    return raw, page_parts([line.text for line in raw])
+
+
 def first_pass_labels(model: CrfModel, page: GoldPage) -> list[str]:
     """What a (first-pass) model labels a page's tagged lines, as the pipeline reads the page."""
-    from segmenter.reading import sanitize, split_lines
-
-    return model.tag_parts(page_parts([line.text for line in split_lines(sanitize(page.text))]), marginals=False).labels
+    return model.tag_parts(read_page(page)[1], marginals=False).labels
 
 
 # (train pages, held-out pages, CRF parameters, cue dropout, decoding)
@@ -176,27 +187,19 @@ def evaluate_decodings(model: CrfModel, pages: Iterable[GoldPage], decodings: Se
     The model is left with the decoding it came with.
     """
     from segmenter.pipeline import line_labels  # the pipeline imports this module's peers
-    from segmenter.reading import sanitize, split_lines
 
     scored = []  # per page: what decoding needs, computed once
     for page in pages:
-        raw = split_lines(sanitize(page.text))
-        parts = page_parts([line.text for line in raw])
-        scored.append((page, raw, parts, model.unary_from_parts(parts), short_lines(parts)))
+        raw, parts = read_page(page)
+        scored.append((page, raw, parts, model.unary_from_parts(parts)))
     kept = model.decoding
     reports = []
     try:
         for decoding in decodings:
             model.set_decoding(decoding)
             predicted = []
-            for page, raw, parts, unary, short in scored:
-                # a second pass reads the first one's labels, which move with the decoding too
-                result = (
-                    model.decode(unary, short, marginals=False)
-                    if model.second_pass is None
-                    else model.tag_parts(parts, marginals=False)
-                )
-                roles, articles, _ = line_labels(parts, result, len(raw))
+            for page, raw, parts, unary in scored:
+                roles, articles, _ = line_labels(parts, model.tag_scored(parts, unary, marginals=False), len(raw))
                 predicted.append((page.id, page.lines, [(r, a, line.text) for r, a, line in zip(roles, articles, raw)]))
             reports.append(evaluate(predicted))
     finally:
