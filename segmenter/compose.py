@@ -1212,7 +1212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m segmenter.compose", description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, required=True, help="directory of SaudiNewsNet *.zip files")
     parser.add_argument("--out-dir", type=Path, default=Path("fixtures"))
-    parser.add_argument("--train", type=int, default=6000)
+    parser.add_argument("--train", type=int, default=24000)
     parser.add_argument("--test", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=2024)
     args = parser.parse_args(argv)
