@@ -98,15 +98,11 @@ def rules(text: str) -> Labelled:
 
 def make_segmenter(model_path: str | Path | None = None, *, second_pass: bool = True) -> System:
     """The segmenter's labeller (shipped model unless ``model_path``), labels only."""
-    from segmenter.pipeline import Options, Segmenter
+    from segmenter.pipeline import Segmenter
+    from segmenter.training import model_labeller
 
-    seg = Segmenter(model_path, options=Options(confidence=False, metadata=False, second_pass=second_pass))
-    seg.model  # load now, not inside the timed loop
-
-    def segmenter(text: str) -> Labelled:
-        return [(line.role, line.article, line.text) for line in seg.segment(text).lines]
-
-    return segmenter
+    # the model loads here, not inside the timed loop
+    return model_labeller(Segmenter(model_path).model, second_pass=second_pass)
 
 
 def make_justext() -> System:

@@ -65,6 +65,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from segmenter.training import evaluate_model, evaluate_system
 
     seg = Segmenter(args.model)
+    second_pass = not args.one_pass
     reports = {}
     for path in args.gold:
         pages = list(read_gold(path))
@@ -73,9 +74,9 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
             for page in pages:
                 groups.setdefault(page.source or "unknown", []).append(page)
             for source in sorted(groups):
-                reports[source] = evaluate_model(seg.model, groups[source])
+                reports[source] = evaluate_model(seg.model, groups[source], second_pass=second_pass)
             continue
-        reports[f"segmenter ({Path(path).name})"] = evaluate_model(seg.model, pages)
+        reports[f"segmenter ({Path(path).name})"] = evaluate_model(seg.model, pages, second_pass=second_pass)
         if args.baseline:
             reports[f"rules ({Path(path).name})"] = evaluate_system(label_page, pages)
     if args.by_source and not args.json:
@@ -121,14 +122,14 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
-    from segmenter.pipeline import Segmenter
+    from segmenter.pipeline import Options, Segmenter
     from segmenter.show import show
 
     summary = show(
         args.inputs,
         args.output,
         gold=args.gold,
-        segmenter=Segmenter(args.model),
+        segmenter=Segmenter(args.model, options=Options(second_pass=not args.one_pass)),
         limit=args.limit,
         text_field=args.text_field,
         id_field=args.id_field,
@@ -188,7 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--one-pass",
         action="store_true",
-        help="label and clean with the model's first pass only (about 15%% faster, boundaries a little worse)",
+        help="label, clean, evaluate and show with the model's first pass only (about 15%% faster, boundaries a little worse)",
     )
     sub = parser.add_subparsers(dest="command", required=True)
 

@@ -207,17 +207,24 @@ def evaluate_decodings(model: CrfModel, pages: Iterable[GoldPage], decodings: Se
     return reports
 
 
-def predict_lines(model: CrfModel, text: str) -> list[tuple[Role, int, str]]:
-    """``(role, article, text)`` per line, from the model alone (no metadata work)."""
+def model_labeller(model: CrfModel, *, second_pass: bool = True) -> Callable[[str], list[tuple[Role, int, str]]]:
+    """``text -> (role, article, text)`` per line, from the model alone (no metadata work).
+
+    ``second_pass=False`` tags with the first pass only, as ``--one-pass`` does.
+    """
     from segmenter.pipeline import Options, Segmenter  # the pipeline imports this module's peers
 
-    page = Segmenter(model=model, options=Options(confidence=False, metadata=False)).segment(text)
-    return [(line.role, line.article, line.text) for line in page.lines]
+    seg = Segmenter(model=model, options=Options(confidence=False, metadata=False, second_pass=second_pass))
+
+    def label(text: str) -> list[tuple[Role, int, str]]:
+        return [(line.role, line.article, line.text) for line in seg.segment(text).lines]
+
+    return label
 
 
-def evaluate_model(model: CrfModel, pages: Iterable[GoldPage]) -> Report:
+def evaluate_model(model: CrfModel, pages: Iterable[GoldPage], *, second_pass: bool = True) -> Report:
     """Score a model on gold pages with the evaluation code users run."""
-    return evaluate((p.id, p.lines, predict_lines(model, p.text)) for p in pages)
+    return evaluate_system(model_labeller(model, second_pass=second_pass), pages)
 
 
 def evaluate_system(label: Callable[[str], list[tuple[Role, int, str]]], pages: Iterable[GoldPage]) -> Report:

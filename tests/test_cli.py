@@ -70,3 +70,25 @@ def test_usage_and_model_errors_have_distinct_codes(tmp_path: Path, fixtures_dir
     bad.write_bytes(b"not a model")
     code = main(["--model", str(bad), "label", str(fixtures_dir / "seeds-gold.jsonl"), "-o", str(tmp_path / "o.jsonl")])
     assert code == EXIT_MODEL
+
+
+def test_one_pass_reaches_evaluate(tmp_path: Path, fixtures_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--one-pass evaluate`` scores the first pass alone, as the API does with second_pass=False."""
+    import gzip
+    from itertools import islice
+
+    from segmenter.io import read_gold
+    from segmenter.pipeline import Segmenter
+    from segmenter.training import evaluate_model
+
+    gold = tmp_path / "gold.jsonl"
+    with gzip.open(fixtures_dir / "composed-test.jsonl.gz", "rt", encoding="utf-8") as f:
+        gold.write_text("".join(islice(f, 150)), encoding="utf-8")
+    reports = {}
+    for flags in ([], ["--one-pass"]):
+        assert main([*flags, "evaluate", str(gold), "--json"]) == EXIT_OK
+        (reports[bool(flags)],) = json.loads(capsys.readouterr().out).values()
+    model = Segmenter().model
+    for one_pass, report in reports.items():
+        assert report == evaluate_model(model, read_gold(gold), second_pass=not one_pass).to_dict()
+    assert reports[True] != reports[False]  # the flag reached the tagger
