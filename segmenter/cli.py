@@ -75,6 +75,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
                 groups.setdefault(page.source or "unknown", []).append(page)
             for source in sorted(groups):
                 reports[source] = evaluate_model(seg.model, groups[source], second_pass=second_pass)
+                if args.baseline:
+                    reports[f"rules ({source})"] = evaluate_system(label_page, groups[source])
             continue
         reports[f"segmenter ({Path(path).name})"] = evaluate_model(seg.model, pages, second_pass=second_pass)
         if args.baseline:

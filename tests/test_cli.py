@@ -55,6 +55,8 @@ def test_evaluate_json_and_by_source(fixtures_dir: Path, capsys: pytest.CaptureF
     assert report["pages"] == 5 and 0.0 <= report["boundary_f1"] <= 1.0
     assert main(["evaluate", str(fixtures_dir / "seeds-gold.jsonl"), "--by-source"]) == EXIT_OK
     assert "000_7f95b1c1dd92fc92.txt" in capsys.readouterr().out
+    assert main(["evaluate", str(fixtures_dir / "seeds-gold.jsonl"), "--by-source", "--baseline"]) == EXIT_OK
+    assert "rules (000_7f95b1c1dd92fc92.txt)" in capsys.readouterr().out
 
 
 def test_explain_prints_weights(capsys: pytest.CaptureFixture[str]) -> None:
