@@ -13,7 +13,7 @@ import os
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Literal, TypeVar
@@ -22,7 +22,7 @@ from segmenter import metadata as metadata_stage
 from segmenter.assembly import assemble, build_lines
 from segmenter.features import PageParts, page_parts
 from segmenter.reading import sanitize, split_lines
-from segmenter.tagging import LABELS, CrfModel, TagResult, articles_from_labels, label_role
+from segmenter.tagging import LABELS, CrfModel, Decoding, TagResult, articles_from_labels, label_role
 from segmenter.types import ModelError, Page, Role, SegmenterError
 
 T = TypeVar("T")
@@ -156,10 +156,16 @@ class Segmenter:
     def _segment_in_workers(
         self, texts: Iterable[str | tuple[str, str]], n_jobs: int
     ) -> Iterator[Page | SkippedItem]:
+        # workers load the model from its files; what the files cannot say about a model
+        # already in memory (offsets set since, no second pass attached) goes with them
+        options, decoding = self.options, None
+        if self._model is not None:
+            decoding = self._model.decoding
+            options = replace(options, second_pass=options.second_pass and self._model.second_pass is not None)
         with ProcessPoolExecutor(
             max_workers=n_jobs,
             initializer=_init_worker,
-            initargs=(str(self._model_path), self.options),
+            initargs=(str(self._model_path), options, decoding),
         ) as pool:
             pending: deque[Future[list[Page | SkippedItem]]] = deque()
             for chunk in chunked(enumerate(texts), _CHUNK_SIZE):
@@ -235,9 +241,11 @@ def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
 _WORKER: Segmenter | None = None
 
 
-def _init_worker(model_path: str, options: Options) -> None:
+def _init_worker(model_path: str, options: Options, decoding: Decoding | None) -> None:
     global _WORKER
     _WORKER = Segmenter(model_path, options=options)
+    if decoding is not None:
+        _WORKER.model.set_decoding(decoding)
 
 
 def _segment_chunk(items: list[tuple[int, str | tuple[str, str]]]) -> list[Page | SkippedItem]:

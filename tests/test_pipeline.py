@@ -200,3 +200,23 @@ def test_one_pass_option_tags_with_the_first_pass_alone() -> None:
 
     assert all(labels(one_pass, t) == labels(reference, t) for t in texts)
     assert any(labels(both, t) != labels(one_pass, t) for t in texts)
+
+
+def test_segment_many_workers_follow_a_model_changed_in_memory(seed_pages) -> None:
+    """Workers reload the model from its files; offsets set since, and a model without
+    its second pass, must still tag in the workers as in this process."""
+    from segmenter.pipeline import Options, default_model_paths
+    from segmenter.tagging import CrfModel, Decoding
+
+    texts = [p.text for p in seed_pages] * 4
+    options = Options(confidence=False, metadata=False)
+    model = CrfModel.load(*default_model_paths())
+    default = [p.to_dict() for p in Segmenter(model=model, options=options).segment_many(texts)]
+    model.set_decoding(Decoding(open_second=6.0, open_later=6.0))  # opening articles made cheap
+    changed = Segmenter(model=model, options=options)
+    serial = [p.to_dict() for p in changed.segment_many(texts)]
+    assert serial != default  # the offsets matter on these pages
+    assert [p.to_dict() for p in changed.segment_many(texts, n_jobs=2)] == serial
+    model.second_pass = None  # the first pass alone, though the sidecar names a second
+    serial = [p.to_dict() for p in changed.segment_many(texts)]
+    assert [p.to_dict() for p in changed.segment_many(texts, n_jobs=2)] == serial
