@@ -58,7 +58,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from segmenter.io import DEFAULT_MAX_BYTES, InputPage, Rejected, iter_input_files, iter_pages, record_to_page
-from segmenter.pipeline import Options, Segmenter, chunked, default_model_paths
+from segmenter.pipeline import Options, Segmenter, WorkerSpec, chunked
 from segmenter.types import InputError, Page, SegmenterError
 
 log = logging.getLogger("segmenter")
@@ -320,34 +320,26 @@ def _input_items(
 # --- segmentation backends -------------------------------------------------------------------
 
 
-def _worker_model_path(seg: Segmenter) -> str | None:
-    """The model path to send to workers: None (each loads its own shipped model) for
-    the default model, else the path (which must exist on the workers too)."""
-    path = Path(seg._model_path)
-    return None if path == default_model_paths()[0] else str(path)
-
-
-_WORKER_SEGMENTERS: dict[tuple[str | None, Options], Segmenter] = {}
+_WORKER_SEGMENTERS: dict[WorkerSpec, Segmenter] = {}
 _WORKER_LOCK = threading.Lock()
 
 
-def _worker_segmenter(model_path: str | None, options: Options) -> Segmenter:
-    """One Segmenter per process (and model), built and loaded on first use."""
-    key = (model_path, options)
-    seg = _WORKER_SEGMENTERS.get(key)
+def _worker_segmenter(spec: WorkerSpec) -> Segmenter:
+    """One Segmenter per process (and spec), built and loaded on first use."""
+    seg = _WORKER_SEGMENTERS.get(spec)
     if seg is None:
         with _WORKER_LOCK:
-            seg = _WORKER_SEGMENTERS.get(key)
+            seg = _WORKER_SEGMENTERS.get(spec)
             if seg is None:
-                seg = Segmenter(model_path, options=options)
+                seg = spec.build()
                 seg.model  # load now, under the lock  # noqa: B018
-                _WORKER_SEGMENTERS[key] = seg
+                _WORKER_SEGMENTERS[spec] = seg
     return seg
 
 
-def _dask_segment_chunk(items: list[tuple[str, str]], model_path: str | None, options: Options) -> list[Page]:
+def _dask_segment_chunk(items: list[tuple[str, str]], spec: WorkerSpec) -> list[Page]:
     """Runs on a Dask worker: segment a chunk with the worker's own Segmenter."""
-    seg = _worker_segmenter(model_path, options)
+    seg = _worker_segmenter(spec)
     return [seg.segment(text, page_id=page_id) for page_id, text in items]
 
 
@@ -389,9 +381,9 @@ def _segment_dask(seg: Segmenter, items: Iterable[tuple[str, str]], scheduler: A
     try:
         threads = max(1, sum(client.nthreads().values()))
         window = _DASK_TASKS_PER_THREAD * threads
-        model_path = _worker_model_path(seg)
+        spec = seg.worker_spec()
         for chunk in chunked(items, _CHUNK_SIZE):
-            pending.append(client.submit(_dask_segment_chunk, chunk, model_path, seg.options, pure=False))
+            pending.append(client.submit(_dask_segment_chunk, chunk, spec, pure=False))
             if len(pending) >= window:
                 yield from pending.popleft().result()
         while pending:
@@ -609,12 +601,11 @@ def _clean_bag_partition(
     id_field: str,
     keep_lines: bool,
     max_bytes: int,
-    model_path: str | None,
-    options: Options,
+    spec: WorkerSpec,
     on_reject: str,
 ) -> list[dict[str, Any]]:
     """Runs on a Dask worker: clean one bag partition with the worker's Segmenter."""
-    seg = _worker_segmenter(model_path, options)
+    seg = _worker_segmenter(spec)
     source = f"bag:{partition}"
     out: list[dict[str, Any]] = []
     for number, item in enumerate(items, start=1):
@@ -666,11 +657,10 @@ def clean_bag(
         import dask.bag as db
     except ImportError as exc:
         raise SegmenterError(f"clean_bag needs dask.bag; {_DASK_HINT}") from exc
-    path = None if model_path is None else str(model_path)
-    opts = options if options is not None else CLEAN_OPTIONS
+    spec = WorkerSpec(None if model_path is None else str(model_path), options if options is not None else CLEAN_OPTIONS)
     task = dask.delayed(_clean_bag_partition, pure=True)
     parts = [
-        task(part, number, text_field, id_field, keep_lines, max_bytes, path, opts, on_reject)
+        task(part, number, text_field, id_field, keep_lines, max_bytes, spec, on_reject)
         for number, part in enumerate(bag.to_delayed())
     ]
     return db.from_delayed(parts)

@@ -156,16 +156,10 @@ class Segmenter:
     def _segment_in_workers(
         self, texts: Iterable[str | tuple[str, str]], n_jobs: int
     ) -> Iterator[Page | SkippedItem]:
-        # workers load the model from its files; what the files cannot say about a model
-        # already in memory (offsets set since, no second pass attached) goes with them
-        options, decoding = self.options, None
-        if self._model is not None:
-            decoding = self._model.decoding
-            options = replace(options, second_pass=options.second_pass and self._model.second_pass is not None)
         with ProcessPoolExecutor(
             max_workers=n_jobs,
             initializer=_init_worker,
-            initargs=(str(self._model_path), options, decoding),
+            initargs=(self.worker_spec(),),
         ) as pool:
             pending: deque[Future[list[Page | SkippedItem]]] = deque()
             for chunk in chunked(enumerate(texts), _CHUNK_SIZE):
@@ -174,6 +168,14 @@ class Segmenter:
                     yield from pending.popleft().result()
             while pending:
                 yield from pending.popleft().result()
+
+    def worker_spec(self) -> WorkerSpec:
+        """What another process needs to build a Segmenter that tags as this one does."""
+        path = None if self._model_path == default_model_paths()[0] else str(self._model_path)
+        if self._model is None:
+            return WorkerSpec(path, self.options)
+        second_pass = self.options.second_pass and self._model.second_pass is not None
+        return WorkerSpec(path, replace(self.options, second_pass=second_pass), self._model.decoding)
 
     def _segment_item(self, item: str | tuple[str, str]) -> Page:
         if isinstance(item, tuple):
@@ -241,11 +243,30 @@ def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
 _WORKER: Segmenter | None = None
 
 
-def _init_worker(model_path: str, options: Options, decoding: Decoding | None) -> None:
+@dataclass(slots=True, frozen=True)
+class WorkerSpec:
+    """A Segmenter as another process rebuilds it: nothing is pickled but a path.
+
+    Workers load the model from its files (``model_path`` None: the shipped model of
+    the worker's install). What the files cannot say about a model already in memory
+    travels too: offsets set since it loaded (``decoding``) and a second pass it does
+    not have (folded into ``options.second_pass``).
+    """
+
+    model_path: str | None
+    options: Options
+    decoding: Decoding | None = None
+
+    def build(self) -> Segmenter:
+        seg = Segmenter(self.model_path, options=self.options)
+        if self.decoding is not None:
+            seg.model.set_decoding(self.decoding)
+        return seg
+
+
+def _init_worker(spec: WorkerSpec) -> None:
     global _WORKER
-    _WORKER = Segmenter(model_path, options=options)
-    if decoding is not None:
-        _WORKER.model.set_decoding(decoding)
+    _WORKER = spec.build()
 
 
 def _segment_chunk(items: list[tuple[int, str | tuple[str, str]]]) -> list[Page | SkippedItem]:

@@ -220,3 +220,6 @@ def test_segment_many_workers_follow_a_model_changed_in_memory(seed_pages) -> No
     model.second_pass = None  # the first pass alone, though the sidecar names a second
     serial = [p.to_dict() for p in changed.segment_many(texts)]
     assert [p.to_dict() for p in changed.segment_many(texts, n_jobs=2)] == serial
+    # the same spec is what Dask workers build (segmenter.clean)
+    rebuilt = changed.worker_spec().build()
+    assert [rebuilt.segment(t).to_dict() for t in texts] == serial
