@@ -644,8 +644,8 @@ def clean_bag(
     ``bag:PARTITION:NUMBER`` (1-based within its partition). Partition order and order
     within partitions are kept. For JSONL files: ``db.read_text(paths).map(json.loads)``.
     Each worker loads the model itself (``model_path`` must then exist on the workers;
-    default: the shipped model of the worker's install) -- nothing is pickled but
-    the path. Records that cannot be pages are dropped (``on_reject="drop"``),
+    default: the shipped model of the worker's install) -- the model itself is
+    never pickled, only its path and the options. Records that cannot be pages are dropped (``on_reject="drop"``),
     kept as ``{"id": None, "rejected": {"source", "line", "reason"}}`` (``"keep"``), or
     raise :class:`InputError` (``"raise"``). Lazy: call ``.compute()`` or
     ``.to_textfiles()`` on the result.

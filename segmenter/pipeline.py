@@ -245,7 +245,7 @@ _WORKER: Segmenter | None = None
 
 @dataclass(slots=True, frozen=True)
 class WorkerSpec:
-    """A Segmenter as another process rebuilds it: nothing is pickled but a path.
+    """A Segmenter as another process rebuilds it: the model itself is never pickled.
 
     Workers load the model from its files (``model_path`` None: the shipped model of
     the worker's install). What the files cannot say about a model already in memory
