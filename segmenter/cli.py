@@ -62,25 +62,18 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from segmenter.evaluation import format_rows, format_table
     from segmenter.io import read_gold
     from segmenter.pipeline import Segmenter
-    from segmenter.training import evaluate_model, evaluate_system
+    from segmenter.training import evaluate_system, model_labeller
 
-    seg = Segmenter(args.model)
-    second_pass = not args.one_pass
-    reports = {}
+    label = model_labeller(Segmenter(args.model).model, second_pass=not args.one_pass)
+    groups: dict[str, list] = {}  # gold pages by file name, or by record source
     for path in args.gold:
-        pages = list(read_gold(path))
-        if args.by_source:
-            groups: dict[str, list] = {}
-            for page in pages:
-                groups.setdefault(page.source or "unknown", []).append(page)
-            for source in sorted(groups):
-                reports[source] = evaluate_model(seg.model, groups[source], second_pass=second_pass)
-                if args.baseline:
-                    reports[f"rules ({source})"] = evaluate_system(label_page, groups[source])
-            continue
-        reports[f"segmenter ({Path(path).name})"] = evaluate_model(seg.model, pages, second_pass=second_pass)
+        for page in read_gold(path):
+            groups.setdefault((page.source or "unknown") if args.by_source else Path(path).name, []).append(page)
+    reports = {}
+    for name in sorted(groups) if args.by_source else groups:
+        reports[name if args.by_source else f"segmenter ({name})"] = evaluate_system(label, groups[name])
         if args.baseline:
-            reports[f"rules ({Path(path).name})"] = evaluate_system(label_page, pages)
+            reports[f"rules ({name})"] = evaluate_system(label_page, groups[name])
     if args.by_source and not args.json:
         print(format_rows(reports))
     elif args.json:
