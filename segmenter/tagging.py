@@ -229,6 +229,94 @@ class TagResult:
     confidence: list[float]
 
 
+class _StateScores:
+    """Per-line label scores of a page from its features: one model's state weights,
+    or two models' side by side (one look-up of each feature then scores both).
+
+    A line's neighbour features are its neighbours' own features with an offset
+    prefix; the weights of each own feature at offset 0 and as each neighbour's are
+    kept in one table, so they are scored without building the prefixed strings.
+    """
+
+    def __init__(self, attribute_index: dict[str, int], state_weights: np.ndarray, label_bias: np.ndarray) -> None:
+        self.attribute_index = attribute_index
+        self.state_weights = state_weights  # (attributes + 1, labels): the last row, unknown ones, is zero
+        self.label_bias = label_bias
+        slots = {prefix: slot for slot, prefix in enumerate(NEIGHBOUR_PREFIXES.values(), start=1)}
+        own_index: dict[str, int] = {}
+        entries: list[tuple[int, int, int]] = []  # (own row, slot, attribute row)
+        for attr, row in attribute_index.items():
+            slot = 0
+            name = attr
+            head = attr[:3]
+            if head in slots and not attr.endswith("__edge__"):
+                slot, name = slots[head], attr[3:]
+            own_row = own_index.setdefault(name, len(own_index))
+            entries.append((own_row, slot, row))
+        table = np.zeros((len(own_index) + 1, len(NEIGHBOUR_OFFSETS) + 1, state_weights.shape[1]))
+        for own_row, slot, row in entries:
+            table[own_row, slot] = state_weights[row]
+        self._own_index = own_index
+        self._own_table = table
+        self._own_cache: dict[tuple[str, ...], np.ndarray] = {}
+        self._slot_offsets = [(slot, off) for slot, off in enumerate(NEIGHBOUR_OFFSETS, start=1)]
+
+    @classmethod
+    def side_by_side(cls, first: _StateScores, second: _StateScores) -> _StateScores:
+        """Both models' weights in one table: columns of ``first``, then of ``second``.
+
+        Each column sums the same rows in the same order as its own model's table
+        (a feature one model lacks adds a zero), so the scores are the same.
+        """
+        index = dict(first.attribute_index)
+        for attr in second.attribute_index:
+            index.setdefault(attr, len(index))
+        n_first = first.state_weights.shape[1]
+        weights = np.zeros((len(index) + 1, n_first + second.state_weights.shape[1]))
+        for part, columns in ((first, slice(0, n_first)), (second, slice(n_first, None))):
+            rows = [index[attr] for attr in part.attribute_index]
+            weights[rows, columns] = part.state_weights[list(part.attribute_index.values())]
+        return cls(index, weights, np.concatenate((first.label_bias, second.label_bias)))
+
+    def own_scores(self, views: Sequence[LineView]) -> np.ndarray:
+        """Per line, the weights of its own features at offset 0 and as each neighbour's.
+
+        Lines share feature sets (a body paragraph's own features are mostly buckets),
+        so the summed block of a feature set is memoised (bounded: memory stays flat).
+        """
+        cache = self._own_cache
+        owns = [view.own for view in views]
+        blocks = list(map(cache.get, owns))
+        missing = [own for own, block in zip(owns, blocks) if block is None]
+        if missing:
+            # the page's new feature sets summed at once: one gather, one reduceat
+            missing = list(dict.fromkeys(missing))
+            if len(cache) + len(missing) > _OWN_CACHE_SIZE:
+                cache.clear()
+                missing = list(dict.fromkeys(owns))
+            for own, block in zip(missing, _sum_rows(self._own_table, self._own_index, missing)):
+                cache[own] = block
+            blocks = list(map(cache.__getitem__, owns))
+        return np.array(blocks)
+
+    def from_parts(self, parts: PageParts) -> np.ndarray:
+        """State scores of a page's lines from own and context features."""
+        n = len(parts.views)
+        if n == 0:
+            return np.zeros((0, self.state_weights.shape[1]))
+        own = self.own_scores(parts.views)
+        unary = _sum_rows(self.state_weights, self.attribute_index, parts.context)
+        unary += own[:, 0]
+        for slot, off in self._slot_offsets:
+            if abs(off) >= n:
+                continue
+            if off < 0:
+                unary[-off:] += own[: n + off, slot]
+            else:
+                unary[: n - off] += own[off:, slot]
+        return unary + self.label_bias
+
+
 class CrfModel:
     """A trained crfsuite model, with its JSON metadata, checked on load."""
 
@@ -264,7 +352,8 @@ class CrfModel:
         self.attribute_index = attrs
         self.state_weights = np.zeros((len(attrs) + 1, len(self.labels)))  # last row: unknown
         np.add.at(self.state_weights, (rows, cols), weights)
-        self._build_own_table()
+        self._scores = _StateScores(attrs, self.state_weights, self.label_bias)
+        self._both_passes: tuple[CrfModel, _StateScores] | None = None  # built on first use
         self.transitions = np.zeros((len(self.labels), len(self.labels)))
         for (src, dst), weight in info.transitions.items():
             self.transitions[label_id[src], label_id[dst]] = weight
@@ -339,69 +428,9 @@ class CrfModel:
             raise ModelError(f"second-pass model {path} does not match its hash in the metadata; retrain with `segmenter train`")
         return cls(path, {"decoding": metadata.get("decoding")})
 
-    def _build_own_table(self) -> None:
-        """Weights of each own feature at offset 0 and as a neighbour's (``-1:f``, ...).
-
-        Lets :meth:`unary_from_parts` score a line's neighbour features from the
-        neighbours' own features, without building the prefixed strings.
-        """
-        slots = {prefix: slot for slot, prefix in enumerate(NEIGHBOUR_PREFIXES.values(), start=1)}
-        own_index: dict[str, int] = {}
-        entries: list[tuple[int, int, int]] = []  # (own row, slot, attribute row)
-        for attr, row in self.attribute_index.items():
-            slot = 0
-            name = attr
-            head = attr[:3]
-            if head in slots and not attr.endswith("__edge__"):
-                slot, name = slots[head], attr[3:]
-            own_row = own_index.setdefault(name, len(own_index))
-            entries.append((own_row, slot, row))
-        table = np.zeros((len(own_index) + 1, len(NEIGHBOUR_OFFSETS) + 1, len(self.labels)))
-        for own_row, slot, row in entries:
-            table[own_row, slot] = self.state_weights[row]
-        self._own_index = own_index
-        self._own_table = table
-        self._own_cache: dict[tuple[str, ...], np.ndarray] = {}
-        self._slot_offsets = [(slot, off) for slot, off in enumerate(NEIGHBOUR_OFFSETS, start=1)]
-
-    def _own_scores(self, views: Sequence[LineView]) -> np.ndarray:
-        """Per line, the weights of its own features at offset 0 and as each neighbour's.
-
-        Lines share feature sets (a body paragraph's own features are mostly buckets),
-        so the summed block of a feature set is memoised (bounded: memory stays flat).
-        """
-        cache = self._own_cache
-        owns = [view.own for view in views]
-        blocks = list(map(cache.get, owns))
-        missing = [own for own, block in zip(owns, blocks) if block is None]
-        if missing:
-            # the page's new feature sets summed at once: one gather, one reduceat
-            missing = list(dict.fromkeys(missing))
-            if len(cache) + len(missing) > _OWN_CACHE_SIZE:
-                cache.clear()
-                missing = list(dict.fromkeys(owns))
-            for own, block in zip(missing, _sum_rows(self._own_table, self._own_index, missing)):
-                cache[own] = block
-            blocks = list(map(cache.__getitem__, owns))
-        return np.array(blocks)
-
     def unary_from_parts(self, parts: PageParts) -> np.ndarray:
         """State scores of a page's lines from own and context features (fast path)."""
-        n = len(parts.views)
-        n_labels = len(self.labels)
-        if n == 0:
-            return np.zeros((0, n_labels))
-        own = self._own_scores(parts.views)
-        unary = _sum_rows(self.state_weights, self.attribute_index, parts.context)
-        unary += own[:, 0]
-        for slot, off in self._slot_offsets:
-            if abs(off) >= n:
-                continue
-            if off < 0:
-                unary[-off:] += own[: n + off, slot]
-            else:
-                unary[: n - off] += own[off:, slot]
-        return unary + self.label_bias
+        return self._scores.from_parts(parts)
 
     def tag_parts(self, parts: PageParts, *, marginals: bool = True, second_pass: bool = True) -> TagResult:
         """Like :meth:`tag`, from :func:`segmenter.features.page_parts`.
@@ -412,7 +441,15 @@ class CrfModel:
         decodes under the same constraints and offsets. Its labels, and its
         confidences, are the result.
         """
-        return self.tag_scored(parts, self.unary_from_parts(parts), marginals=marginals, second_pass=second_pass)
+        second = self.second_pass
+        if second is None or not second_pass:
+            return self.decode(self.unary_from_parts(parts), short_lines(parts), marginals=marginals)
+        # both passes score the same features: one look-up of each serves both
+        if self._both_passes is None or self._both_passes[0] is not second:
+            self._both_passes = (second, _StateScores.side_by_side(self._scores, second._scores))
+        both = self._both_passes[1].from_parts(parts)
+        n_labels = len(self.labels)
+        return self._tag_stacked(parts, both[:, :n_labels], both[:, n_labels:], marginals)
 
     def tag_scored(
         self, parts: PageParts, unary: np.ndarray, *, marginals: bool = True, second_pass: bool = True
@@ -422,18 +459,28 @@ class CrfModel:
         The scores do not depend on the decoding offsets: a page scored once can be
         tagged under several (the decoding search does).
         """
-        short = short_lines(parts)
         if self.second_pass is None or not second_pass:
-            return self.decode(unary, short, marginals=marginals)
+            return self.decode(unary, short_lines(parts), marginals=marginals)
+        return self._tag_stacked(parts, unary, self.second_pass.unary_from_parts(parts), marginals)
+
+    def _tag_stacked(self, parts: PageParts, unary: np.ndarray, second_unary: np.ndarray, marginals: bool) -> TagResult:
+        """Both passes, from each one's scores of the page's features (``second_unary`` is added to)."""
+        short = short_lines(parts)
         first = self.decode(unary, short, marginals=False)
         second = self.second_pass
-        return second.decode(second.unary_stacked(parts, first.labels), short, marginals=marginals)
+        assert second is not None
+        second_unary += second.label_scores(first.labels)
+        return second.decode(second_unary, short, marginals=marginals)
 
     def unary_stacked(self, parts: PageParts, first_labels: Sequence[str]) -> np.ndarray:
         """State scores of a second-pass model: the page's features and the first pass's labels."""
         unary = self.unary_from_parts(parts)
-        unary += _sum_rows(self.state_weights, self.attribute_index, label_context_features(first_labels))
+        unary += self.label_scores(first_labels)
         return unary
+
+    def label_scores(self, first_labels: Sequence[str]) -> np.ndarray:
+        """A second-pass model's weights of the first pass's labels around each line."""
+        return _sum_rows(self.state_weights, self.attribute_index, label_context_features(first_labels))
 
     def unary_scores(self, features: Sequence[Sequence[str]]) -> np.ndarray:
         """State scores from full feature strings (as in training): per line, per label."""

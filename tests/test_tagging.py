@@ -286,3 +286,27 @@ def test_marginals_match_brute_force_and_the_log_space_version(
         )
     finally:
         toy_model.set_decoding(Decoding())
+
+
+def test_both_passes_scored_at_once_equal_each_pass_scored_alone(seed_pages) -> None:
+    """One look-up of each feature scores both passes: the same scores, labels and confidences."""
+    from segmenter.features import page_parts
+    from segmenter.io import read_gold
+    from segmenter.pipeline import Segmenter
+    from segmenter.tagging import _StateScores
+
+    model = Segmenter().model
+    second = model.second_pass
+    assert second is not None
+    both = _StateScores.side_by_side(model._scores, second._scores)
+    test_pages = read_gold(Path(__file__).parents[1] / "fixtures" / "composed-test.jsonl.gz")
+    pages = list(seed_pages) + [page for page, _ in zip(test_pages, range(60))]
+    for page in pages:
+        parts = page_parts([t for _, _, t in page.lines])
+        joint = both.from_parts(parts)
+        n = len(LABELS)
+        assert np.array_equal(joint[:, :n], model.unary_from_parts(parts))
+        assert np.array_equal(joint[:, n:], second.unary_from_parts(parts))
+        at_once = model.tag_parts(parts)
+        alone = model.tag_scored(parts, model.unary_from_parts(parts))
+        assert at_once == alone
