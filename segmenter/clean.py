@@ -340,7 +340,7 @@ def _worker_segmenter(spec: WorkerSpec) -> Segmenter:
 def _dask_segment_chunk(items: list[tuple[str, str]], spec: WorkerSpec) -> list[Page]:
     """Runs on a Dask worker: segment a chunk with the worker's own Segmenter."""
     seg = _worker_segmenter(spec)
-    return [seg.segment(text, page_id=page_id) for page_id, text in items]
+    return list(seg.segment_many(items))  # tagged together (see Segmenter.segment_many)
 
 
 def _import_distributed() -> Any:

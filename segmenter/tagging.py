@@ -445,11 +445,33 @@ class CrfModel:
         if second is None or not second_pass:
             return self.decode(self.unary_from_parts(parts), short_lines(parts), marginals=marginals)
         # both passes score the same features: one look-up of each serves both
-        if self._both_passes is None or self._both_passes[0] is not second:
-            self._both_passes = (second, _StateScores.side_by_side(self._scores, second._scores))
-        both = self._both_passes[1].from_parts(parts)
+        both = self._scorer_of_both(second).from_parts(parts)
         n_labels = len(self.labels)
         return self._tag_stacked(parts, both[:, :n_labels], both[:, n_labels:], marginals)
+
+    def tag_parts_many(
+        self, pages: Sequence[PageParts], *, marginals: bool = True, second_pass: bool = True
+    ) -> list[TagResult]:
+        """:meth:`tag_parts` of several pages, each pass decoded for all of them at once
+        (:meth:`decode_many`): the same labels and confidences, in less time."""
+        shorts = [short_lines(parts) for parts in pages]
+        second = self.second_pass
+        if second is None or not second_pass:
+            return self.decode_many([self.unary_from_parts(parts) for parts in pages], shorts, marginals=marginals)
+        scorer = self._scorer_of_both(second)
+        both = [scorer.from_parts(parts) for parts in pages]
+        n_labels = len(self.labels)
+        firsts = self.decode_many([scores[:, :n_labels] for scores in both], shorts, marginals=False)
+        stacked = [scores[:, n_labels:] for scores in both]
+        for scores, first in zip(stacked, firsts):
+            scores += second.label_scores(first.labels)
+        return second.decode_many(stacked, shorts, marginals=marginals)
+
+    def _scorer_of_both(self, second: CrfModel) -> _StateScores:
+        """Both passes' weights side by side (built on first use, for this second pass)."""
+        if self._both_passes is None or self._both_passes[0] is not second:
+            self._both_passes = (second, _StateScores.side_by_side(self._scores, second._scores))
+        return self._both_passes[1]
 
     def tag_scored(
         self, parts: PageParts, unary: np.ndarray, *, marginals: bool = True, second_pass: bool = True
@@ -532,6 +554,66 @@ class CrfModel:
         if not marginals:
             return TagResult(labels, [1.0] * n)
         return TagResult(labels, self._label_marginals(unary, start, kinds, path))
+
+    def decode_many(
+        self,
+        label_scores: Sequence[np.ndarray],
+        short: Sequence[Sequence[bool] | None],
+        *,
+        marginals: bool = True,
+    ) -> list[TagResult]:
+        """:meth:`decode` of several pages at once, stepping through all of them together.
+
+        Per line, Viterbi is a few NumPy calls on arrays of a few dozen states, so the
+        calls' overhead is its cost; one step for the same line position of every page
+        pays it once per position instead of once per page and line. The same
+        operations on the same numbers as :meth:`decode`: the same labels.
+        """
+        lat = self._lattice
+        results = [TagResult([], []) for _ in label_scores]
+        # longest pages first: the pages still going at any line position are a prefix
+        order = sorted((b for b, scores in enumerate(label_scores) if len(scores)), key=lambda b: -len(label_scores[b]))
+        if not order:
+            return results
+        sizes = np.array([len(label_scores[b]) for b in order])
+        offsets = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+        unary = np.concatenate([label_scores[b] for b in order])[:, lat.state_label]  # (lines, S)
+        kinds = np.concatenate(
+            [np.zeros(len(label_scores[b]), dtype=np.intp) if short[b] is None else np.asarray(short[b], dtype=np.intp)
+             for b in order]
+        )
+        # going[t]: how many pages have a line at position t
+        going = len(order) - np.searchsorted(sizes[::-1], np.arange(sizes[0]), side="right")
+        into_kind = self._state_trans_into  # into[kind][j, i]: transition i -> j
+        delta = np.where(lat.start_allowed[kinds[offsets]], unary[offsets], NEG_INF)  # (pages, S)
+        back = np.zeros(unary.shape, dtype=np.intp)  # per line: the best state before each state
+        for t in range(1, int(sizes[0])):
+            m = going[t]
+            rows = offsets[:m] + t
+            scores = into_kind[kinds[rows]] + delta[:m, None, :]  # [page, j, i] = delta[i] + trans[i, j]
+            best = scores.argmax(axis=2)
+            back[rows] = best
+            delta[:m] = np.take_along_axis(scores, best[:, :, None], axis=2)[:, :, 0] + unary[rows]
+        state = np.where(lat.end_allowed, delta, NEG_INF).argmax(axis=1)
+        path = np.empty(len(unary), dtype=np.intp)
+        for t in range(int(sizes[0]) - 1, -1, -1):
+            m = going[t]
+            rows = offsets[:m] + t
+            path[rows] = state[:m]  # a page whose last line is at t starts from its best end state
+            if t:
+                state[:m] = back[rows, state[:m]]
+        label_ids = lat.state_label[path].tolist()
+        paths = path.tolist()
+        for b, start, n in zip(order, offsets.tolist(), sizes.tolist()):
+            labels = [self.labels[i] for i in label_ids[start : start + n]]
+            if not marginals:
+                results[b] = TagResult(labels, [1.0] * n)
+                continue
+            page_kinds = kinds[start : start + n].tolist()
+            page_unary = unary[start : start + n]
+            first = np.where(lat.start_allowed[page_kinds[0]], page_unary[0], NEG_INF)
+            results[b] = TagResult(labels, self._label_marginals(page_unary, first, page_kinds, paths[start : start + n]))
+        return results
 
     def _label_marginals(
         self, unary: np.ndarray, start: np.ndarray, kinds: list[int], path: list[int]

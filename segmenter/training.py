@@ -18,7 +18,7 @@ import logging
 import platform
 import random
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -210,6 +210,7 @@ def evaluate_decodings(model: CrfModel, pages: Iterable[GoldPage], decodings: Se
 def model_labeller(model: CrfModel, *, second_pass: bool = True) -> Callable[[str], list[tuple[Role, int, str]]]:
     """``text -> (role, article, text)`` per line, from the model alone (no metadata work).
 
+    Its ``many`` attribute labels a list of pages at once (the benchmark times that).
     ``second_pass=False`` tags with the first pass only, as ``--one-pass`` does.
     """
     from segmenter.pipeline import Options, Segmenter  # the pipeline imports this module's peers
@@ -219,6 +220,11 @@ def model_labeller(model: CrfModel, *, second_pass: bool = True) -> Callable[[st
     def label(text: str) -> list[tuple[Role, int, str]]:
         return [(line.role, line.article, line.text) for line in seg.segment(text).lines]
 
+    def label_many(texts: Iterable[str]) -> Iterator[list[tuple[Role, int, str]]]:
+        """The same for many pages, tagged together as ``segmenter label`` does (segment_many)."""
+        return ([(line.role, line.article, line.text) for line in page.lines] for page in seg.segment_many(texts))
+
+    label.many = label_many  # type: ignore[attr-defined]
     return label
 
 

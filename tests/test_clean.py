@@ -238,16 +238,16 @@ def test_pathological_lines_do_not_hang(tmp_path):
 def test_a_failed_run_leaves_no_output_and_no_temporary_file(tmp_path, monkeypatch):
     dump = _dump(tmp_path / "dump.jsonl", n=5)
     out = tmp_path / "out.jsonl.gz"
-    original = Segmenter.segment
+    original = Segmenter._page  # every page passes here, one by one or tagged in a batch
     calls = {"n": 0}
 
-    def failing(self, text, *, page_id=None):
+    def failing(self, *args):
         calls["n"] += 1
         if calls["n"] == 3:
             raise RuntimeError("simulated crash mid-run")
-        return original(self, text, page_id=page_id)
+        return original(self, *args)
 
-    monkeypatch.setattr(Segmenter, "segment", failing)
+    monkeypatch.setattr(Segmenter, "_page", failing)
     with pytest.raises(RuntimeError, match="simulated crash"):
         _clean(dump, "-o", out, "-j", "1")
     assert not out.exists()
@@ -268,10 +268,10 @@ def test_an_interrupted_run_exits_130_and_leaves_nothing(tmp_path, monkeypatch):
     dump_bad.write_text("not json\n", encoding="utf-8")
     out = tmp_path / "out.jsonl"
 
-    def interrupt(self, text, *, page_id=None):
+    def interrupt(self, *args):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(Segmenter, "segment", interrupt)
+    monkeypatch.setattr(Segmenter, "_page", interrupt)
     assert _clean(dump_bad, dump, "-o", out, "-j", "1") == cli.EXIT_INTERRUPTED
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.jsonl", "dump.jsonl"]
 

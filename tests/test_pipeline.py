@@ -144,6 +144,15 @@ def test_segment_many_preserves_order_in_parallel(segmenter_instance: Segmenter,
     assert ids == ["a", "b"]
 
 
+@SETTINGS
+@given(st.lists(page_like, max_size=6))
+def test_segment_many_tags_in_batches_what_segment_tags_alone(segmenter_instance: Segmenter, texts: list[str]) -> None:
+    """segment_many tags its pages together; each page comes out as segment gives it."""
+    assert [p.to_dict() for p in segmenter_instance.segment_many(texts)] == [
+        segmenter_instance.segment(t).to_dict() for t in texts
+    ]
+
+
 @pytest.mark.parametrize("n_jobs", [1, 2])
 def test_segment_many_reports_a_bad_item_and_loses_nothing_else(
     segmenter_instance: Segmenter, seed_pages, n_jobs: int

@@ -310,3 +310,28 @@ def test_both_passes_scored_at_once_equal_each_pass_scored_alone(seed_pages) -> 
         at_once = model.tag_parts(parts)
         alone = model.tag_scored(parts, model.unary_from_parts(parts))
         assert at_once == alone
+
+
+@pytest.mark.parametrize("marginals", [False, True])
+def test_decoding_many_pages_at_once_equals_one_by_one(seed_pages, marginals: bool) -> None:
+    """The batched Viterbi (pages of every length stepped together) picks the same labels."""
+    from segmenter.features import page_parts
+    from segmenter.io import read_gold
+    from segmenter.pipeline import Segmenter
+    from segmenter.tagging import short_lines
+
+    model = Segmenter().model
+    test_pages = read_gold(Path(__file__).parents[1] / "fixtures" / "composed-test.jsonl.gz")
+    texts = [[t for _, _, t in p.lines] for p in list(seed_pages) + [p for p, _ in zip(test_pages, range(80))]]
+    texts += [[], ["سطر واحد"], ["عنوان", "بغداد - واس", "فقرة طويلة " * 20]]
+    parts = [page_parts(t) for t in texts]
+    scores = [model.unary_from_parts(p) for p in parts]
+    shorts = [None if k % 4 == 0 else short_lines(p) for k, p in enumerate(parts)]
+    one_by_one = [model.decode(s, short, marginals=marginals) for s, short in zip(scores, shorts)]
+    for size in (1, 7, len(texts)):
+        batched = []
+        for at in range(0, len(texts), size):
+            batched += model.decode_many(scores[at : at + size], shorts[at : at + size], marginals=marginals)
+        assert batched == one_by_one
+    assert model.tag_parts_many(parts, marginals=marginals) == [model.tag_parts(p, marginals=marginals) for p in parts]
+    assert model.tag_parts_many(parts, second_pass=False) == [model.tag_parts(p, second_pass=False) for p in parts]
