@@ -90,7 +90,10 @@ def _cmd_train(args: argparse.Namespace) -> int:
     fixtures = Path(args.fixtures) if args.fixtures else _repo_fixtures()
     if not fixtures.is_dir():
         raise InputError(f"fixtures directory {fixtures} not found; pass --fixtures DIR")
-    output = Path(args.output) if args.output else default_model_paths()[0]
+    # the global --model names the model to write, as it names the one to read elsewhere
+    if args.output and args.model and Path(args.output) != Path(args.model):
+        raise InputError(f"--model {args.model} and -o {args.output} name different model files; give one")
+    output = Path(args.output or args.model or default_model_paths()[0])
     config = TrainingConfig(
         fixtures_dir=fixtures,
         output=output,
@@ -205,7 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("train", help="rebuild the model from fixtures/ (reproducible)")
     p.add_argument("--fixtures", help="directory of annotated JSONL (default: the checkout's fixtures/)")
-    p.add_argument("-o", "--output", help="model path (default: the package's model/segmenter.crfsuite)")
+    p.add_argument("-o", "--output", help="model path (default: the global --model, else the package's model/segmenter.crfsuite)")
     p.add_argument("--train-files", nargs="+", help="training files inside --fixtures")
     p.add_argument("--no-cv", action="store_true", help="skip the searches (c1/c2, decoding offsets) and use their last choices")
     p.add_argument("--no-second-pass", action="store_true", help="one CRF pass only (no stacked second pass)")

@@ -94,3 +94,22 @@ def test_one_pass_reaches_evaluate(tmp_path: Path, fixtures_dir: Path, capsys: p
     for one_pass, report in reports.items():
         assert report == evaluate_model(model, read_gold(gold), second_pass=not one_pass).to_dict()
     assert reports[True] != reports[False]  # the flag reached the tagger
+
+
+def test_train_writes_the_model_the_global_model_option_names(tmp_path: Path, fixtures_dir: Path, caplog) -> None:
+    """``segmenter --model X train`` writes X (it never falls back to the shipped model's files)."""
+    from segmenter.pipeline import default_model_paths
+    from segmenter.tagging import file_sha256
+
+    shipped = default_model_paths()[0]
+    before = file_sha256(shipped)
+    fixtures = tmp_path / "fixtures"
+    fixtures.mkdir()
+    (fixtures / "seeds-gold.jsonl").write_bytes((fixtures_dir / "seeds-gold.jsonl").read_bytes())
+    model = tmp_path / "out" / "m.crfsuite"
+    args = ["train", "--fixtures", str(fixtures), "--train-files", "seeds-gold.jsonl", "--no-cv", "--no-second-pass"]
+    assert main(["--model", str(model), *args, "--max-iterations", "5"]) == EXIT_OK
+    assert model.is_file() and model.with_suffix(".json").is_file()
+    assert file_sha256(shipped) == before
+    assert main(["--model", str(model), *args, "-o", str(tmp_path / "other.crfsuite")]) == EXIT_USAGE
+    assert "name different model files" in caplog.text
