@@ -242,24 +242,30 @@ class _StateScores:
         self.attribute_index = attribute_index
         self.state_weights = state_weights  # (attributes + 1, labels): the last row, unknown ones, is zero
         self.label_bias = label_bias
-        slots = {prefix: slot for slot, prefix in enumerate(NEIGHBOUR_PREFIXES.values(), start=1)}
-        own_index: dict[str, int] = {}
-        entries: list[tuple[int, int, int]] = []  # (own row, slot, attribute row)
-        for attr, row in attribute_index.items():
-            slot = 0
-            name = attr
-            head = attr[:3]
-            if head in slots and not attr.endswith("__edge__"):
-                slot, name = slots[head], attr[3:]
-            own_row = own_index.setdefault(name, len(own_index))
-            entries.append((own_row, slot, row))
-        table = np.zeros((len(own_index) + 1, len(NEIGHBOUR_OFFSETS) + 1, state_weights.shape[1]))
-        for own_row, slot, row in entries:
-            table[own_row, slot] = state_weights[row]
-        self._own_index = own_index
-        self._own_table = table
+        # built on first use: a model whose passes are scored side by side never needs its own
+        self._own: tuple[dict[str, int], np.ndarray] | None = None
         self._own_cache: dict[tuple[str, ...], np.ndarray] = {}
         self._slot_offsets = [(slot, off) for slot, off in enumerate(NEIGHBOUR_OFFSETS, start=1)]
+
+    def _own_table(self) -> tuple[dict[str, int], np.ndarray]:
+        """Row of each own feature, and its weights at offset 0 and as each neighbour's."""
+        if self._own is None:
+            slots = {prefix: slot for slot, prefix in enumerate(NEIGHBOUR_PREFIXES.values(), start=1)}
+            own_index: dict[str, int] = {}
+            entries: list[tuple[int, int, int]] = []  # (own row, slot, attribute row)
+            for attr, row in self.attribute_index.items():
+                slot = 0
+                name = attr
+                head = attr[:3]
+                if head in slots and not attr.endswith("__edge__"):
+                    slot, name = slots[head], attr[3:]
+                own_row = own_index.setdefault(name, len(own_index))
+                entries.append((own_row, slot, row))
+            table = np.zeros((len(own_index) + 1, len(NEIGHBOUR_OFFSETS) + 1, self.state_weights.shape[1]))
+            for own_row, slot, row in entries:
+                table[own_row, slot] = self.state_weights[row]
+            self._own = own_index, table
+        return self._own
 
     @classmethod
     def side_by_side(cls, first: _StateScores, second: _StateScores) -> _StateScores:
@@ -294,7 +300,8 @@ class _StateScores:
             if len(cache) + len(missing) > _OWN_CACHE_SIZE:
                 cache.clear()
                 missing = list(dict.fromkeys(owns))
-            for own, block in zip(missing, _sum_rows(self._own_table, self._own_index, missing)):
+            own_index, table = self._own_table()
+            for own, block in zip(missing, _sum_rows(table, own_index, missing)):
                 cache[own] = block
             blocks = list(map(cache.__getitem__, owns))
         return np.array(blocks)
