@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import math
 import os
 import platform
 import statistics
@@ -467,10 +468,14 @@ def plot(results: dict[str, Any], path: Path) -> None:
         (axes[0], "primary_body_f1", "primary-body token F1"),
         (axes[1], "role_macro_f1", "role macro-F1"),
     ):
+        placed: list[tuple[float, float]] = []
         for name in names:
             x, y = speed[name]["pages_per_s"], acc[name][key]
             ax.scatter([x], [y], s=60, color="tab:red" if name.startswith("segmenter") else "tab:blue")
-            ax.annotate(name, (x, y), textcoords="offset points", xytext=(6, 4))
+            # a point close to one already labelled gets its label below, not on top of the other
+            near = any(abs(math.log10(x / px)) < 0.1 and abs(y - py) < 0.06 for px, py in placed)
+            ax.annotate(name, (x, y), textcoords="offset points", xytext=(6, -13 if near else 4))
+            placed.append((x, y))
         ax.set_xscale("log")
         ax.xaxis.set_major_locator(ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
         ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
