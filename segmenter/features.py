@@ -47,6 +47,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from itertools import repeat
 
 import numpy as np
 import regex
@@ -255,12 +256,9 @@ class LedeWeights:
 
 
 def _lede_millis(weights: LedeWeights, toks: Sequence[str]) -> int:
-    score = weights.bias
-    for place, tok in zip(weights.positions, toks):
-        score += place.get(tok, 0)
-    bag = weights.bag
-    for tok in set(toks[:LEDE_HEAD_TOKENS]):
-        score += bag.get(tok, 0)
+    # integer look-ups summed by map (no Python frame per word); any order gives the same sum
+    score = weights.bias + sum(map(dict.get, weights.positions, toks, repeat(0)))
+    score += sum(map(weights.bag.get, set(toks[:LEDE_HEAD_TOKENS]), repeat(0)))
     if len(toks) > 1:
         score += weights.pairs.get((toks[0], toks[1]), 0)
     return score
@@ -857,7 +855,8 @@ def _view(
         feats.append(_LEDE_FEATURES[bisect_left(_LEDE_EDGES_SCALED, _lede_millis(_lede_weights(), toks))])
     key = " ".join(toks)
     is_read_also = "cue:read_also@start" in feats and n_tok <= SHORT_TOKENS
-    head = tuple(stripped[:HEAD_CHARS].translate(_DIGITS_TO_ZERO).split(None, 2)[:2])
+    # digits are not white space: translating the two words is translating the head, then splitting
+    head = tuple(word.translate(_DIGITS_TO_ZERO) for word in stripped[:HEAD_CHARS].split(None, 2)[:2])
 
     return LineView(
         own=tuple(dict.fromkeys(feats)),
