@@ -56,6 +56,7 @@ FULL = {
     "length_lines": 8000,  # lines per page-length point (pages = lines / length, at least 3)
     "dump_sizes": [1000, 2000, 5000, 10000, 20000],
     "warmup": 200,
+    "interleaved_pages": 10000,  # pages labelled by rules and the segmenter in turn, chunk by chunk
 }
 QUICK = {
     "slow_pages": 100,
@@ -64,8 +65,10 @@ QUICK = {
     "length_lines": 1000,
     "dump_sizes": [30, 300],
     "warmup": 20,
+    "interleaved_pages": 300,
     "pages": 300,
 }
+INTERLEAVE_CHUNK = 100  # pages per turn: the segmenter labels them in a few seconds
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -179,6 +182,27 @@ def _worker_speed(spec: dict[str, Any]) -> dict[str, Any]:
         # peak RSS of the labeller: the process peak less the pages' own memory
         "peak_rss_kb": hwm - (rss_loaded - rss_system),
     }
+
+
+def _worker_interleaved(spec: dict[str, Any]) -> dict[str, Any]:
+    """Time several systems chunk by chunk in turn, in one process on one core.
+
+    Each chunk of pages is labelled by every system, one after the other, so a change
+    in the shared machine's speed lasting more than a few seconds reaches them alike:
+    the ratio of their total times is steadier than one of separate runs.
+    """
+    core = _pin_one_core()
+    labels = {name: make_system(name, model_path=spec.get("model")) for name in spec["systems"]}
+    warm = [text for _, text in corpus_mod.read_pages(Path(spec["corpus"]), limit=spec["warmup"])]
+    for label in labels.values():
+        _timed_passes(label, warm, 1)
+    pages = [text for _, text in corpus_mod.read_pages(Path(spec["corpus"]), limit=spec["limit"])]
+    seconds = dict.fromkeys(labels, 0.0)
+    for start in range(0, len(pages), spec["chunk"]):
+        chunk = pages[start : start + spec["chunk"]]
+        for name, label in labels.items():
+            seconds[name] += _timed_passes(label, chunk, 1)[0]
+    return {"core": core, "pages": len(pages), "chunk": spec["chunk"], "seconds": seconds}
 
 
 def length_pages(corpus: Path, length: int, n_pages: int) -> list[str]:
@@ -358,8 +382,8 @@ def accuracy_tables(accuracy: dict[str, dict[str, Any]]) -> str:
 
 def speed_table(speed: dict[str, Any]) -> str:
     rows = [
-        "| system | pages timed | pages/s | MB/s | lines/s | peak RSS (MB) | × rules |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| system | pages timed | pages/s | MB/s | lines/s | peak RSS (MB) | × rules | × rules, interleaved |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     base = speed["labelling"].get("rules", {}).get("pages_per_s")
     for name, r in speed["labelling"].items():
@@ -367,15 +391,16 @@ def speed_table(speed: dict[str, Any]) -> str:
             ratio = f"{r['x_rules']:.3f}"
         else:
             ratio = f"{r['pages_per_s'] / base:.3f}" if base else "n/a"
+        interleaved = f"{r['x_rules_interleaved']:.3f}" if "x_rules_interleaved" in r else ("1.000" if name == "rules" else "—")
         rows.append(
             f"| {name} (labelling, 1 core) | {_fmt(r['pages'])} | {_fmt(r['pages_per_s'])} | {r['mb_per_s']:.2f} | "
-            f"{_fmt(r['lines_per_s'])} | {r['peak_rss_mb']:.0f} | {ratio} |"
+            f"{_fmt(r['lines_per_s'])} | {r['peak_rss_mb']:.0f} | {ratio} | {interleaved} |"
         )
     for name, r in speed.get("clean", {}).items():
         ratio = f"{r['pages_per_s'] / base:.3f}" if base else "n/a"
         rows.append(
             f"| {name} (end to end) | {_fmt(r['pages'])} | {_fmt(r['pages_per_s'])} | {r['mb_per_s']:.2f} | "
-            f"{_fmt(r['lines_per_s'])} | {r['maxrss_mb']:.0f} (tree {r['tree_rss_mb']:.0f}) | {ratio} |"
+            f"{_fmt(r['lines_per_s'])} | {r['maxrss_mb']:.0f} (tree {r['tree_rss_mb']:.0f}) | {ratio} | — |"
         )
     return "\n".join(rows)
 
@@ -668,6 +693,24 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 raws[name]["peak_rss_kb"] = max(raws[name]["peak_rss_kb"], raw["peak_rss_kb"])
     for name, raw in raws.items():
         speed["labelling"][name] = _summarise_speed(raw, raws.get("rules"))
+    own = [s for s in systems if s.startswith("segmenter")]
+    if "rules" in systems and own:
+        limit = min(n_pages, cfg["interleaved_pages"])
+        log(f"speed interleaved: rules and {', '.join(own)} on {limit} pages, {INTERLEAVE_CHUNK} at a time")
+        mixed = _run_worker(
+            {
+                "mode": "interleaved",
+                "systems": ["rules", *own],
+                "model": model,
+                "corpus": str(corpus_path),
+                "limit": limit,
+                "warmup": min(cfg["warmup"], limit),
+                "chunk": INTERLEAVE_CHUNK,
+            }
+        )
+        for name in own:
+            speed["labelling"][name]["x_rules_interleaved"] = mixed["seconds"]["rules"] / mixed["seconds"][name]
+        speed["interleaved"] = mixed
     if any(s in PEERS for s in systems) and slow_pages < n_pages:
         speed["notes"].append(
             f"jusText, trafilatura and boilerpy3 are timed on the first {slow_pages:,} corpus pages, "
@@ -676,6 +719,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     speed["notes"].append(
         "labelling = text in, one (role, article, text) per line out, pages already in memory, one process pinned to one core"
     )
+    if "interleaved" in speed:
+        mixed = speed["interleaved"]
+        speed["notes"].append(
+            f"× rules, interleaved = the rules script and the segmenter labelling the same first {mixed['pages']:,} "
+            f"pages in turn, {mixed['chunk']} pages at a time, in one process on one core: the ratio of their "
+            "total times, which a drift of the machine's speed reaches alike"
+        )
     speed["notes"].append(
         "peak RSS of labelling = the process peak less the memory of the loaded pages; "
         "of clean = the largest single process (getrusage), 'tree' = sampled sum over parent and workers"
@@ -808,7 +858,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.worker:
         spec = json.loads(args.worker)
-        worker = {"speed": _worker_speed, "length": _worker_length}[spec["mode"]]
+        worker = {"speed": _worker_speed, "length": _worker_length, "interleaved": _worker_interleaved}[spec["mode"]]
         print(json.dumps(worker(spec)))
         return 0
     run(args)

@@ -152,10 +152,14 @@ def test_quick_run_writes_tables_and_results(tmp_path, corpus_file, model_path):
     labelling = results["speed"]["labelling"]
     assert set(labelling) == {"rules", "segmenter"}
     assert all(r["pages_per_s"] > 0 for r in labelling.values())
+    # rules and the segmenter also timed in turn, chunk by chunk, in one process
+    mixed = results["speed"]["interleaved"]
+    assert set(mixed["seconds"]) == {"rules", "segmenter"} and all(t > 0 for t in mixed["seconds"].values())
+    assert labelling["segmenter"]["x_rules_interleaved"] == mixed["seconds"]["rules"] / mixed["seconds"]["segmenter"]
     assert len(results["speed"]["clean"]) == 2
     assert results["scaling"]["length"]["segmenter"]["points"]
     tables = (tmp_path / "tables.md").read_text(encoding="utf-8")
-    assert "| role macro-F1 |" in tables and "pages/s" in tables
+    assert "| role macro-F1 |" in tables and "pages/s" in tables and "× rules, interleaved" in tables
     try:
         import matplotlib  # noqa: F401
     except ImportError:
