@@ -501,12 +501,6 @@ class CrfModel:
         second_unary += second.label_scores(first.labels)
         return second.decode(second_unary, short, marginals=marginals)
 
-    def unary_stacked(self, parts: PageParts, first_labels: Sequence[str]) -> np.ndarray:
-        """State scores of a second-pass model: the page's features and the first pass's labels."""
-        unary = self.unary_from_parts(parts)
-        unary += self.label_scores(first_labels)
-        return unary
-
     def label_scores(self, first_labels: Sequence[str]) -> np.ndarray:
         """A second-pass model's weights of the first pass's labels around each line."""
         return _sum_rows(self.state_weights, self.attribute_index, label_context_features(first_labels))
