@@ -916,7 +916,7 @@ def line_views_cached(texts: Sequence[str]) -> list[LineView]:
             cache.clear()
         for i, view in zip(missing, line_views([texts[i] for i in missing])):
             views[i] = view
-            if len(texts[i]) <= CACHED_LINE_CHARS:
+            if len(texts[i]) <= CACHED_LINE_CHARS and len(cache) < _LINE_CACHE_SIZE:
                 cache[texts[i]] = view
     return views  # type: ignore[return-value]
 

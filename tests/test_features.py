@@ -346,3 +346,10 @@ def test_label_context_features_read_the_first_pass_around_each_line() -> None:
     assert {"s:article:2", "s:body_before:0", "s:since_start:2", "s-2:B-body", "s+1:I-body"} <= set(feats[4])
     assert "s:body_before:1" in feats[6]  # the list after article 2's body
     assert label_context_features([]) == []
+
+
+def test_the_line_cache_never_holds_more_than_its_cap() -> None:
+    """A page longer than the cache cap must not grow the cache past it (memory stays flat)."""
+    lines = [f"سطر قصير رقم {k}" for k in range(F._LINE_CACHE_SIZE + 500)]
+    F.page_parts(lines)
+    assert len(F._LINE_CACHE) <= F._LINE_CACHE_SIZE
