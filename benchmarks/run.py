@@ -693,14 +693,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 raws[name]["peak_rss_kb"] = max(raws[name]["peak_rss_kb"], raw["peak_rss_kb"])
     for name, raw in raws.items():
         speed["labelling"][name] = _summarise_speed(raw, raws.get("rules"))
-    own = [s for s in systems if s.startswith("segmenter")]
-    if "rules" in systems and own:
+    own = [s for s in systems if s.startswith("segmenter")] if "rules" in systems else []
+    for name in own:
+        # one process per segmenter system: two of them in one process would share the
+        # feature caches, and the second would label each chunk with the first's lines cached
         limit = min(n_pages, cfg["interleaved_pages"])
-        log(f"speed interleaved: rules and {', '.join(own)} on {limit} pages, {INTERLEAVE_CHUNK} at a time")
+        log(f"speed interleaved: rules and {name} on {limit} pages, {INTERLEAVE_CHUNK} at a time")
         mixed = _run_worker(
             {
                 "mode": "interleaved",
-                "systems": ["rules", *own],
+                "systems": ["rules", name],
                 "model": model,
                 "corpus": str(corpus_path),
                 "limit": limit,
@@ -708,9 +710,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 "chunk": INTERLEAVE_CHUNK,
             }
         )
-        for name in own:
-            speed["labelling"][name]["x_rules_interleaved"] = mixed["seconds"]["rules"] / mixed["seconds"][name]
-        speed["interleaved"] = mixed
+        speed["labelling"][name]["x_rules_interleaved"] = mixed["seconds"]["rules"] / mixed["seconds"][name]
+        speed.setdefault("interleaved", {})[name] = mixed
     if any(s in PEERS for s in systems) and slow_pages < n_pages:
         speed["notes"].append(
             f"jusText, trafilatura and boilerpy3 are timed on the first {slow_pages:,} corpus pages, "
@@ -720,11 +721,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "labelling = text in, one (role, article, text) per line out, pages already in memory, one process pinned to one core"
     )
     if "interleaved" in speed:
-        mixed = speed["interleaved"]
+        mixed = next(iter(speed["interleaved"].values()))
         speed["notes"].append(
             f"× rules, interleaved = the rules script and the segmenter labelling the same first {mixed['pages']:,} "
-            f"pages in turn, {mixed['chunk']} pages at a time, in one process on one core: the ratio of their "
-            "total times, which a drift of the machine's speed reaches alike"
+            f"pages in turn, {mixed['chunk']} pages at a time, in one process on one core (a process for each "
+            "segmenter system): the ratio of their total times, which a drift of the machine's speed reaches alike"
         )
     speed["notes"].append(
         "peak RSS of labelling = the process peak less the memory of the loaded pages; "

@@ -153,7 +153,7 @@ def test_quick_run_writes_tables_and_results(tmp_path, corpus_file, model_path):
     assert set(labelling) == {"rules", "segmenter"}
     assert all(r["pages_per_s"] > 0 for r in labelling.values())
     # rules and the segmenter also timed in turn, chunk by chunk, in one process
-    mixed = results["speed"]["interleaved"]
+    mixed = results["speed"]["interleaved"]["segmenter"]
     assert set(mixed["seconds"]) == {"rules", "segmenter"} and all(t > 0 for t in mixed["seconds"].values())
     assert labelling["segmenter"]["x_rules_interleaved"] == mixed["seconds"]["rules"] / mixed["seconds"]["segmenter"]
     assert len(results["speed"]["clean"]) == 2
