@@ -68,7 +68,7 @@ QUICK = {
     "interleaved_pages": 300,
     "pages": 300,
 }
-INTERLEAVE_CHUNK = 100  # pages per turn: the segmenter labels them in a few seconds
+INTERLEAVE_CHUNK = 100  # pages per turn: well under a second of the segmenter's time
 
 
 # ----------------------------------------------------------------------------- helpers
