@@ -448,31 +448,22 @@ class CrfModel:
         decodes under the same constraints and offsets. Its labels, and its
         confidences, are the result.
         """
-        second = self.second_pass
-        if second is None or not second_pass:
-            return self.decode(self.unary_from_parts(parts), short_lines(parts), marginals=marginals)
-        # both passes score the same features: one look-up of each serves both
-        both = self._scorer_of_both(second).from_parts(parts)
-        n_labels = len(self.labels)
-        return self._tag_stacked(parts, both[:, :n_labels], both[:, n_labels:], marginals)
+        return self.tag_parts_many([parts], marginals=marginals, second_pass=second_pass)[0]
 
     def tag_parts_many(
         self, pages: Sequence[PageParts], *, marginals: bool = True, second_pass: bool = True
     ) -> list[TagResult]:
         """:meth:`tag_parts` of several pages, each pass decoded for all of them at once
         (:meth:`decode_many`): the same labels and confidences, in less time."""
-        shorts = [short_lines(parts) for parts in pages]
         second = self.second_pass
         if second is None or not second_pass:
+            shorts = [short_lines(parts) for parts in pages]
             return self.decode_many([self.unary_from_parts(parts) for parts in pages], shorts, marginals=marginals)
+        # both passes score the same features: one look-up of each serves both
         scorer = self._scorer_of_both(second)
         both = [scorer.from_parts(parts) for parts in pages]
         n_labels = len(self.labels)
-        firsts = self.decode_many([scores[:, :n_labels] for scores in both], shorts, marginals=False)
-        stacked = [scores[:, n_labels:] for scores in both]
-        for scores, first in zip(stacked, firsts):
-            scores += second.label_scores(first.labels)
-        return second.decode_many(stacked, shorts, marginals=marginals)
+        return self._tag_stacked(pages, [s[:, :n_labels] for s in both], [s[:, n_labels:] for s in both], marginals)
 
     def _scorer_of_both(self, second: CrfModel) -> _StateScores:
         """Both passes' weights side by side (built on first use, for this second pass)."""
@@ -490,16 +481,23 @@ class CrfModel:
         """
         if self.second_pass is None or not second_pass:
             return self.decode(unary, short_lines(parts), marginals=marginals)
-        return self._tag_stacked(parts, unary, self.second_pass.unary_from_parts(parts), marginals)
+        return self._tag_stacked([parts], [unary], [self.second_pass.unary_from_parts(parts)], marginals)[0]
 
-    def _tag_stacked(self, parts: PageParts, unary: np.ndarray, second_unary: np.ndarray, marginals: bool) -> TagResult:
-        """Both passes, from each one's scores of the page's features (``second_unary`` is added to)."""
-        short = short_lines(parts)
-        first = self.decode(unary, short, marginals=False)
+    def _tag_stacked(
+        self,
+        pages: Sequence[PageParts],
+        unary: Sequence[np.ndarray],
+        second_unary: Sequence[np.ndarray],
+        marginals: bool,
+    ) -> list[TagResult]:
+        """Both passes, from each one's scores of the pages' features (``second_unary`` is added to)."""
+        shorts = [short_lines(parts) for parts in pages]
+        firsts = self.decode_many(unary, shorts, marginals=False)
         second = self.second_pass
         assert second is not None
-        second_unary += second.label_scores(first.labels)
-        return second.decode(second_unary, short, marginals=marginals)
+        for scores, first in zip(second_unary, firsts):
+            scores += second.label_scores(first.labels)
+        return second.decode_many(second_unary, shorts, marginals=marginals)
 
     def label_scores(self, first_labels: Sequence[str]) -> np.ndarray:
         """A second-pass model's weights of the first pass's labels around each line."""
@@ -570,6 +568,8 @@ class CrfModel:
         pays it once per position instead of once per page and line. The same
         operations on the same numbers as :meth:`decode`: the same labels.
         """
+        if len(label_scores) == 1:  # one page: the stepping below would only cost more calls
+            return [self.decode(label_scores[0], short[0], marginals=marginals)]
         lat = self._lattice
         results = [TagResult([], []) for _ in label_scores]
         # longest pages first: the pages still going at any line position are a prefix
