@@ -30,7 +30,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import chain, repeat
+from itertools import accumulate, chain, repeat
 from pathlib import Path
 from typing import Any
 
@@ -588,13 +588,19 @@ class CrfModel:
         into_kind = self._state_trans_into  # into[kind][j, i]: transition i -> j
         delta = np.where(lat.start_allowed[kinds[offsets]], unary[offsets], NEG_INF)  # (pages, S)
         back = np.zeros(unary.shape, dtype=np.intp)  # per line: the best state before each state
+        n_states = unary.shape[1]
+        cells = np.arange(len(order) * n_states)  # (page, j) pairs, flattened
         for t in range(1, int(sizes[0])):
             m = going[t]
             rows = offsets[:m] + t
-            scores = into_kind[kinds[rows]] + delta[:m, None, :]  # [page, j, i] = delta[i] + trans[i, j]
+            # [page, j, i] = delta[i] + trans[i, j]; take and an in-place add make one
+            # array where indexing and a sum made two (the step is memory-bound)
+            scores = into_kind.take(kinds[rows], axis=0)
+            scores += delta[:m, None, :]
             best = scores.argmax(axis=2)
             back[rows] = best
-            delta[:m] = np.take_along_axis(scores, best[:, :, None], axis=2)[:, :, 0] + unary[rows]
+            delta[:m] = scores.reshape(m * n_states, n_states)[cells[: m * n_states], best.ravel()].reshape(m, n_states)
+            delta[:m] += unary[rows]
         state = np.where(lat.end_allowed, delta, NEG_INF).argmax(axis=1)
         path = np.empty(len(unary), dtype=np.intp)
         for t in range(int(sizes[0]) - 1, -1, -1):
@@ -694,11 +700,12 @@ def _sum_rows(table: np.ndarray, index: dict[str, int], features: Sequence[Seque
     out_shape = (len(features),) + table.shape[1:]
     if not len(flat):
         return np.zeros(out_shape)
-    offsets = np.minimum(np.concatenate(([0], np.cumsum(lengths)[:-1])), len(flat) - 1)
-    sums = np.add.reduceat(table[flat], offsets, axis=0)
-    empty = np.asarray(lengths) == 0
-    if empty.any():  # reduceat gives the next row for an empty group; an empty line sums to 0
-        sums[empty] = 0.0
+    offsets = np.fromiter(accumulate(lengths[:-1], initial=0), dtype=np.intp, count=len(lengths))
+    np.minimum(offsets, len(flat) - 1, out=offsets)
+    # take: a block copy per row, where fancy indexing goes element by element
+    sums = np.add.reduceat(table.take(flat, axis=0), offsets, axis=0)
+    if 0 in lengths:  # reduceat gives the next row for an empty group; an empty line sums to 0
+        sums[np.asarray(lengths) == 0] = 0.0
     return sums
 
 
