@@ -8,10 +8,12 @@ the library (or starting a worker) costs nothing until a page is segmented.
 from __future__ import annotations
 
 import datetime
+import gc
 import logging
 import os
 from collections import deque
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from importlib import resources
@@ -41,6 +43,26 @@ def default_model_paths() -> tuple[Path, Path]:
     return base / MODEL_NAME, base / METADATA_NAME
 
 
+@contextmanager
+def collector_paused(pause: bool = True) -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for the block, then enable it again.
+
+    Segmenting a page makes thousands of short-lived lists, tuples and sets and no
+    reference cycles, which reference counting frees as they go; the collector's passes
+    over them found nothing to free on 5,800 corpus pages and cost about 6% of the
+    labelling time. The collector is process-wide: one already off is left off, and
+    ``pause=False`` does nothing.
+    """
+    if not pause or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 @dataclass(slots=True, frozen=True, kw_only=True)
 class Options:
     """Segmentation options, validated once.
@@ -52,12 +74,16 @@ class Options:
     ``second_pass``: tag with the model's stacked second pass when it has one (the
     shipped model does: +0.005 boundary F1 on the composed test split, about 15% of
     labelling time); False tags with the first pass alone.
+    ``pause_gc``: :meth:`Segmenter.segment_many` pauses Python's cyclic garbage
+    collector while it segments each batch of pages (see :func:`collector_paused`);
+    False leaves the collector alone, e.g. where another thread manages it.
     """
 
     confidence: bool = True
     metadata: bool = True
     reference_date: datetime.date | None = None
     second_pass: bool = True
+    pause_gc: bool = True
 
     def __post_init__(self) -> None:
         if self.reference_date is not None and not isinstance(self.reference_date, datetime.date):
@@ -120,8 +146,13 @@ class Segmenter:
         """Pages of ``(position, item)`` pairs, in order; a bad item is skipped and said why.
 
         Each page is read alone and all are tagged together (:meth:`CrfModel.tag_parts_many`),
-        which gives the labels :meth:`segment` gives, faster.
+        which gives the labels :meth:`segment` gives, faster; the garbage collector is
+        paused meanwhile (``Options.pause_gc``).
         """
+        with collector_paused(self.options.pause_gc):
+            return self._segment_batch_now(items)
+
+    def _segment_batch_now(self, items: list[tuple[int, object]]) -> list[Page | SkippedItem]:
         out: list[Page | SkippedItem | None] = [None] * len(items)
         read: list[tuple[int, int, object, str | None, list[RawLine], PageParts]] = []
         for slot, (index, item) in enumerate(items):

@@ -232,3 +232,58 @@ def test_segment_many_workers_follow_a_model_changed_in_memory(seed_pages) -> No
     # the same spec is what Dask workers build (segmenter.clean)
     rebuilt = changed.worker_spec().build()
     assert [rebuilt.segment(t).to_dict() for t in texts] == serial
+
+
+def test_segment_many_pauses_the_collector_per_batch_and_restores_it(seed_pages, monkeypatch) -> None:
+    """The collector is off while a batch is segmented (unless asked not to), and comes
+    back as it was: on if it was on, off if the caller had turned it off."""
+    import gc
+
+    from segmenter.pipeline import Options
+
+    texts = [p.text for p in seed_pages]
+    seen: list[bool] = []
+    original = Segmenter._page
+
+    def spy(self: Segmenter, *args, **kwargs) -> Page:
+        seen.append(gc.isenabled())
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Segmenter, "_page", spy)
+    assert gc.isenabled()
+    pages = [p.to_dict() for p in Segmenter().segment_many(texts)]
+    assert seen == [False] * len(texts) and gc.isenabled()
+    seen.clear()
+    assert [p.to_dict() for p in Segmenter(options=Options(pause_gc=False)).segment_many(texts)] == pages
+    assert seen == [True] * len(texts) and gc.isenabled()
+    seen.clear()
+    gc.disable()
+    try:
+        list(Segmenter().segment_many(texts))
+        assert seen == [False] * len(texts) and not gc.isenabled()  # left off, as the caller had it
+    finally:
+        gc.enable()
+
+
+def test_segmenting_makes_no_reference_cycles(segmenter_instance: Segmenter, seed_pages) -> None:
+    """Why pausing the collector is safe: everything a page makes is freed by reference
+    counting, so the collector finds nothing after many pages (metadata included)."""
+    import gc
+    import gzip
+    import json
+
+    records = gzip.open(Path(__file__).resolve().parents[1] / "fixtures" / "composed-test.jsonl.gz", "rt")
+    texts = [p.text for p in seed_pages] + [
+        "\n".join(line[2] for line in json.loads(record)["lines"]) for record in list(records)[:300]
+    ]
+    list(segmenter_instance.segment_many(texts[:20]))  # first use: lexicons, caches, model
+    gc.collect()
+    gc.disable()
+    try:
+        for page in segmenter_instance.segment_many(texts):
+            page.to_dict()
+        for text in texts[:20]:
+            segmenter_instance.segment(text)
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
