@@ -26,6 +26,7 @@ lede and is NOT glued: the byline stays in the paragraph and is only read for
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -101,19 +102,19 @@ _FAST_TABLE = _build_fast_table()
 _DROPPED_RE = regex.compile("[" + "".join(regex.escape(c) for c in sorted(_DROPPED_CHARS)) + "]")
 
 
-def _normalize_with_map(text: str) -> tuple[str, list[int]]:
+def _normalize_with_map(text: str) -> tuple[str, Sequence[int]]:
     """The normalised text and, per normalised char, its index in ``text`` (plus len(text)).
 
     Most lines hold nothing that is dropped or changes length when lower-cased: then
     one ``translate`` and ``lower`` give the same result as the per-character walk,
-    and the index map is the identity.
+    and the index map is the identity (a ``range``: nothing to build).
     """
     fast = text.translate(_FAST_TABLE)
     if "Σ" not in fast:
         lowered = fast.lower()
         if len(lowered) == len(fast):
             if len(fast) == len(text):
-                return lowered, list(range(len(text) + 1))
+                return lowered, range(len(text) + 1)
             # only drops changed the length: keep the indexes of the characters kept
             dropped = [m.start() for m in _DROPPED_RE.finditer(text)]
             index = np.delete(np.arange(len(text) + 1), dropped).tolist()
@@ -139,7 +140,7 @@ def normalize(text: str) -> str:
     return _normalize_with_map(text)[0]
 
 
-def _raw_span(index: list[int], start: int, end: int) -> tuple[int, int]:
+def _raw_span(index: Sequence[int], start: int, end: int) -> tuple[int, int]:
     """Original offsets of the normalised span [start, end)."""
     if end <= start:
         return index[start], index[start]
@@ -249,6 +250,8 @@ NUMERIC_DATE_RE = regex.compile(
     r"(?<![\d/.:-])(?P<a>\d{1,2})(?P<s>[/.\-])(?P<b>\d{1,2})(?P=s)(?P<y>\d{4})(?![\d/.-])"
     rf"(?P<hijri>{_HIJRI_SUFFIX})?"
 )
+# what each of the patterns above and below can start with (see _date_stamp_end)
+_DATE_START_RE = regex.compile(rf"\d|{_WB_BEFORE}(?:{_GREG_ALT})")
 # "5 محرم 1446 هـ", "12 ربيع الأول 1445"
 HIJRI_DATE_RE = regex.compile(
     rf"{_DAY}\s*,?{_DM_SEP}{_WB_BEFORE}(?P<m>{_HIJRI_ALT}){_WB_AFTER}{_DM_SEP}(?P<y>\d{{4}})(?!\d)"
@@ -493,8 +496,13 @@ def _date_stamp_end(norm: str) -> int | None:
         # past the longest date, so no date starting there is cut and none is created
         cut = norm.find(" ", cursor + STAMP_WINDOW_CHARS)
         window = norm if cut < 0 else norm[:cut]
-        spans = [(c.end, c.time) for c in _gregorian_candidates(window) + _hijri_candidates(window)
-                 if c.start == cursor]
+        # every date pattern starts with a digit or a month name: most lines (prose) open
+        # with neither, and no date can start at their cursor
+        spans = (
+            [(c.end, c.time) for c in _gregorian_candidates(window) + _hijri_candidates(window) if c.start == cursor]
+            if _DATE_START_RE.match(norm, cursor)
+            else []
+        )
         numeric = NUMERIC_DATE_RE.match(norm, cursor)
         if numeric:
             spans.append((numeric.end(), None))
@@ -961,7 +969,7 @@ def _skip_separators(text: str, offset: int) -> int:
     return offset
 
 
-def _glued_dateline(text: str, normalized: tuple[str, list[int]] | None = None) -> int | None:
+def _glued_dateline(text: str, normalized: tuple[str, Sequence[int]] | None = None) -> int | None:
     """Body offset of a line that opens with a date stamp (and maybe a byline) then prose."""
     norm, index = normalized or _normalize_with_map(text[:MAX_SCAN_CHARS])
     lead = len(norm) - len(norm.lstrip())
@@ -1012,7 +1020,7 @@ def _glued_dateline(text: str, normalized: tuple[str, list[int]] | None = None) 
     return body_start
 
 
-def _glued_subheading(text: str, normalized: tuple[str, list[int]] | None = None) -> int | None:
+def _glued_subheading(text: str, normalized: tuple[str, Sequence[int]] | None = None) -> int | None:
     """Offset of a paragraph opener stuck to a short subheading (``...العراقفي إطار``)."""
     norm, index = normalized or _normalize_with_map(text[:MAX_SCAN_CHARS])
     # a subheading is at most MAX_SUBHEADING_WORDS words: scan no further than that

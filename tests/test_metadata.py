@@ -500,4 +500,5 @@ _MESSY = st.sampled_from(list("abcΣİ ًٌَُِّْـ\u200b\u200f\u00a0أإآ�
 def test_fast_normalisation_equals_the_character_walk(text: str) -> None:
     from segmenter.metadata import _normalize_slow, _normalize_with_map
 
-    assert _normalize_with_map(text) == _normalize_slow(text)
+    norm, index = _normalize_with_map(text)
+    assert (norm, list(index)) == _normalize_slow(text)
