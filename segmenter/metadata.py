@@ -99,6 +99,13 @@ def _build_fast_table() -> dict[int, str | None]:
 
 
 _FAST_TABLE = _build_fast_table()
+# The same table as a list for the code points below U+3001 (every white space, all of
+# Arabic): ``translate`` indexes a list where a dict look-up of an unmapped character
+# raises and catches a KeyError inside; the few entries above (U+FEFF) are applied after.
+_LIST_END = 0x3001
+_FAST_LIST = [_FAST_TABLE.get(code, chr(code)) for code in range(_LIST_END)]
+_FAST_BEYOND = {code: value for code, value in _FAST_TABLE.items() if code >= _LIST_END}
+_FIRST_BEYOND = chr(_LIST_END)
 _DROPPED_RE = regex.compile("[" + "".join(regex.escape(c) for c in sorted(_DROPPED_CHARS)) + "]")
 
 
@@ -109,7 +116,9 @@ def _normalize_with_map(text: str) -> tuple[str, Sequence[int]]:
     one ``translate`` and ``lower`` give the same result as the per-character walk,
     and the index map is the identity (a ``range``: nothing to build).
     """
-    fast = text.translate(_FAST_TABLE)
+    fast = text.translate(_FAST_LIST)  # characters past its end are left as they are ...
+    if fast and max(fast) >= _FIRST_BEYOND:
+        fast = fast.translate(_FAST_BEYOND)  # ... and mapped here
     if "Σ" not in fast:
         lowered = fast.lower()
         if len(lowered) == len(fast):

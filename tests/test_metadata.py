@@ -492,7 +492,7 @@ def test_metadata_reads_a_bounded_opening_of_huge_lines() -> None:
         assert split_glued(huge) == split_glued(prefix)
 
 
-_MESSY = st.sampled_from(list("abcΣİ ًٌَُِّْـ\u200b\u200f\u00a0أإآىةیک٠١\t-–—،"))
+_MESSY = st.sampled_from(list("abcΣİ ًٌَُِّْـ\u200b\u200f\u00a0\ufeff\u3000ﻻأإآىةیک٠١\t-–—،"))
 
 
 @settings(max_examples=300, deadline=None)
