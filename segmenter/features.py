@@ -437,6 +437,9 @@ def _content_words(tokens: list[str]) -> frozenset[str]:
 
 # every digit (Latin, Arabic-Indic, Persian) as 0: numbered list items share a head
 _DIGITS_TO_ZERO = {ord(d): "0" for d in "123456789١٢٣٤٥٦٧٨٩۱۲۳۴۵۶۷۸۹٠۰"}
+# the same as a list up to the last digit: ``translate`` indexes it, where a dict look-up
+# of each other character raises and catches a KeyError inside (later characters: kept)
+_DIGITS_TO_ZERO_LIST = [_DIGITS_TO_ZERO.get(code, chr(code)) for code in range(max(_DIGITS_TO_ZERO) + 1)]
 HEAD_CHARS = 64  # a line's first two words are looked for in its opening characters
 
 
@@ -857,7 +860,7 @@ def _view(
     key = " ".join(toks)
     is_read_also = "cue:read_also@start" in feats and n_tok <= SHORT_TOKENS
     # digits are not white space: translating the two words is translating the head, then splitting
-    head = tuple(word.translate(_DIGITS_TO_ZERO) for word in stripped[:HEAD_CHARS].split(None, 2)[:2])
+    head = tuple(word.translate(_DIGITS_TO_ZERO_LIST) for word in stripped[:HEAD_CHARS].split(None, 2)[:2])
 
     return LineView(
         own=tuple(dict.fromkeys(feats)),
