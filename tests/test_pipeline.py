@@ -272,10 +272,9 @@ def test_segmenting_makes_no_reference_cycles(segmenter_instance: Segmenter, see
     import gzip
     import json
 
-    records = gzip.open(Path(__file__).resolve().parents[1] / "fixtures" / "composed-test.jsonl.gz", "rt")
-    texts = [p.text for p in seed_pages] + [
-        "\n".join(line[2] for line in json.loads(record)["lines"]) for record in list(records)[:300]
-    ]
+    with gzip.open(Path(__file__).resolve().parents[1] / "fixtures" / "composed-test.jsonl.gz", "rt") as records:
+        test_pages = [json.loads(record)["lines"] for _, record in zip(range(300), records)]
+    texts = [p.text for p in seed_pages] + ["\n".join(line[2] for line in lines) for lines in test_pages]
     list(segmenter_instance.segment_many(texts[:20]))  # first use: lexicons, caches, model
     gc.collect()
     gc.disable()
