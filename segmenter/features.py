@@ -807,7 +807,7 @@ def _view(
         if ":" in norm and _TIME_RE.search(norm):
             feats.append("date:time")
     if (has_digit or "هجري" in norm) and (
-        _HIJRI_MARK_RE.search(norm) or _HIJRI_YEAR_RE.search(norm) and "date:hijri_months" in feats
+        _HIJRI_MARK_RE.search(norm) or "date:hijri_months" in feats and _HIJRI_YEAR_RE.search(norm)
     ):
         feats.append("date:hijri")
     if has_digit:
