@@ -26,7 +26,7 @@ lede and is NOT glued: the byline stays in the paragraph and is only read for
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -259,8 +259,10 @@ NUMERIC_DATE_RE = regex.compile(
     r"(?<![\d/.:-])(?P<a>\d{1,2})(?P<s>[/.\-])(?P<b>\d{1,2})(?P=s)(?P<y>\d{4})(?![\d/.-])"
     rf"(?P<hijri>{_HIJRI_SUFFIX})?"
 )
-# what each of the patterns above and below can start with (see _date_stamp_end)
+# what each of the patterns above and below can start with (see _date_stamp_end), and
+# what each of them holds
 _DATE_START_RE = regex.compile(rf"\d|{_WB_BEFORE}(?:{_GREG_ALT})")
+_ANY_DIGIT_RE = regex.compile(r"\d")
 # "5 محرم 1446 هـ", "12 ربيع الأول 1445"
 HIJRI_DATE_RE = regex.compile(
     rf"{_DAY}\s*,?{_DM_SEP}{_WB_BEFORE}(?P<m>{_HIJRI_ALT}){_WB_AFTER}{_DM_SEP}(?P<y>\d{{4}})(?!\d)"
@@ -361,6 +363,8 @@ def _time_after(norm: str, pos: int) -> tuple[int, tuple[int, int] | None] | Non
 def _gregorian_candidates(norm: str) -> list[_Candidate]:
     """Every unambiguous Gregorian date in the normalised text."""
     found: list[_Candidate] = []
+    if not _ANY_DIGIT_RE.search(norm):
+        return found  # every pattern below needs a digit: most prose sentences have none
     for match in DAY_MONTH_YEAR_RE.finditer(norm, overlapped=True):
         month = _GREG_LOOKUP[regex.sub(r"\s+", " ", match["m"])]
         if match["m2"] and _GREG_LOOKUP[regex.sub(r"\s+", " ", match["m2"])] != month:
@@ -404,7 +408,9 @@ def _gregorian_candidates(norm: str) -> list[_Candidate]:
 
 def _hijri_candidates(norm: str) -> list[_Candidate]:
     """Every Hijri date written with a month name, converted to Gregorian."""
-    found = []
+    found: list[_Candidate] = []
+    if not _ANY_DIGIT_RE.search(norm):
+        return found  # a day and a year in digits
     for match in HIJRI_DATE_RE.finditer(norm):
         month = _HIJRI_LOOKUP[regex.sub(r"\s+", " ", match["m"])]
         date = _hijri_to_gregorian(int(match["y"]), month, int(match["d"]))
@@ -939,6 +945,8 @@ _GLUE_OPENERS_ALT = _alternation(list(GLUE_OPENERS))
 GLUED_TOKEN_RE = regex.compile(
     rf"(?<=^|\s)(?P<head>\p{{Arabic}}+?)(?P<opener>{_GLUE_OPENERS_ALT})(?=\s)"
 )
+# every opener's last two letters: a word that ends otherwise holds no glued opener
+_GLUE_OPENER_ENDINGS = frozenset(normalize(w)[-2:] for w in GLUE_OPENERS)
 MIN_GLUED_STEM = 4
 LONG_OPENER = 4  # openers this long rarely end a real word, so a 3-letter stem is enough
 # Openers that also end many real words (nisba "-في": الجغرافي، الوظيفي; "-من": المتزامن):
@@ -1029,12 +1037,28 @@ def _glued_dateline(text: str, normalized: tuple[str, Sequence[int]] | None = No
     return body_start
 
 
+def _glued_tokens(norm: str, end: int) -> Iterator[regex.Match[str]]:
+    """``GLUED_TOKEN_RE.finditer(norm, 0, end)``, the pattern tried only where it can match.
+
+    A match is a whole word (the opener ends it: white space must follow), and in
+    normalised text white space is a plain space; so only the start of a word that ends
+    like an opener is tried, with the pattern itself.
+    """
+    start = 0
+    for word in norm[:end].split(" "):
+        if len(word) > 2 and word[-2:] in _GLUE_OPENER_ENDINGS:
+            match = GLUED_TOKEN_RE.match(norm, start, end)
+            if match:
+                yield match
+        start += len(word) + 1
+
+
 def _glued_subheading(text: str, normalized: tuple[str, Sequence[int]] | None = None) -> int | None:
     """Offset of a paragraph opener stuck to a short subheading (``...العراقفي إطار``)."""
     norm, index = normalized or _normalize_with_map(text[:MAX_SCAN_CHARS])
     # a subheading is at most MAX_SUBHEADING_WORDS words: scan no further than that
     first_words = _FIRST_WORDS_RE.match(norm)
-    for match in GLUED_TOKEN_RE.finditer(norm, 0, first_words.end() if first_words else len(norm)):
+    for match in _glued_tokens(norm, first_words.end() if first_words else len(norm)):
         n_head_words = len(norm[: match.start()].split()) + 1
         if n_head_words > MAX_SUBHEADING_WORDS:
             break  # later matches stand after even more words

@@ -502,3 +502,21 @@ def test_fast_normalisation_equals_the_character_walk(text: str) -> None:
 
     norm, index = _normalize_with_map(text)
     assert (norm, list(index)) == _normalize_slow(text)
+
+
+_GLUE_TEXT = st.lists(
+    st.sampled_from(["في", "وفي", "من", "على", "وقال", "أكد", "العراق", "اقتصادي", "x", "ال", " ", "  ", "\u00a0", "ً", "3"]),
+    max_size=30,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(_GLUE_TEXT, st.text(_MESSY)), st.integers(min_value=0, max_value=200))
+def test_glued_tokens_are_the_pattern_s_matches(text: str, end: int) -> None:
+    """The word-gated scan finds exactly what scanning with the pattern finds."""
+    from segmenter.metadata import GLUED_TOKEN_RE, _glued_tokens, _normalize_with_map
+
+    norm, _ = _normalize_with_map(text)
+    end = min(end, len(norm))
+    spans = lambda matches: [(m.span("head"), m.span("opener")) for m in matches]  # noqa: E731
+    assert spans(_glued_tokens(norm, end)) == spans(GLUED_TOKEN_RE.finditer(norm, 0, end))
