@@ -30,10 +30,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from itertools import chain
 import json
 from pathlib import Path
 
-import numpy as np
 import regex
 from hijridate import Hijri
 from pyarabic import araby
@@ -101,11 +101,10 @@ def _build_fast_table() -> dict[int, str | None]:
 _FAST_TABLE = _build_fast_table()
 # The same table as a list for the code points below U+3001 (every white space, all of
 # Arabic): ``translate`` indexes a list where a dict look-up of an unmapped character
-# raises and catches a KeyError inside; the few entries above (U+FEFF) are applied after.
+# raises and catches a KeyError inside; the few entries above (U+FEFF) are replaced after.
 _LIST_END = 0x3001
 _FAST_LIST = [_FAST_TABLE.get(code, chr(code)) for code in range(_LIST_END)]
-_FAST_BEYOND = {code: value for code, value in _FAST_TABLE.items() if code >= _LIST_END}
-_FIRST_BEYOND = chr(_LIST_END)
+_FAST_BEYOND = tuple((chr(code), value or "") for code, value in _FAST_TABLE.items() if code >= _LIST_END)
 _DROPPED_RE = regex.compile("[" + "".join(regex.escape(c) for c in sorted(_DROPPED_CHARS)) + "]")
 
 
@@ -117,17 +116,18 @@ def _normalize_with_map(text: str) -> tuple[str, Sequence[int]]:
     and the index map is the identity (a ``range``: nothing to build).
     """
     fast = text.translate(_FAST_LIST)  # characters past its end are left as they are ...
-    if fast and max(fast) >= _FIRST_BEYOND:
-        fast = fast.translate(_FAST_BEYOND)  # ... and mapped here
+    for char, value in _FAST_BEYOND:
+        if char in fast:
+            fast = fast.replace(char, value)  # ... and mapped here
     if "Σ" not in fast:
         lowered = fast.lower()
         if len(lowered) == len(fast):
             if len(fast) == len(text):
                 return lowered, range(len(text) + 1)
             # only drops changed the length: keep the indexes of the characters kept
-            dropped = [m.start() for m in _DROPPED_RE.finditer(text)]
-            index = np.delete(np.arange(len(text) + 1), dropped).tolist()
-            return lowered, index
+            # the runs of kept characters between the dropped ones (and the end, len(text))
+            bounds = [-1, *(m.start() for m in _DROPPED_RE.finditer(text)), len(text) + 1]
+            return lowered, list(chain.from_iterable(map(range, [b + 1 for b in bounds[:-1]], bounds[1:])))
     return _normalize_slow(text)
 
 
