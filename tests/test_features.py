@@ -353,3 +353,60 @@ def test_the_line_cache_never_holds_more_than_its_cap() -> None:
     lines = [f"سطر قصير رقم {k}" for k in range(F._LINE_CACHE_SIZE + 500)]
     F.page_parts(lines)
     assert len(F._LINE_CACHE) <= F._LINE_CACHE_SIZE
+
+
+# --- marks that do not change what a line says do not change its features ------------
+
+_STRETCH = "ـ"
+_DIACRITICS = "ًٌٍَُِّْ"
+_INVISIBLE = "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u2066\u2067\u2069\ufeff\u061c"
+
+
+@st.composite
+def _page_and_messier_copy(draw: st.DrawFn) -> tuple[list[str], list[str]]:
+    """A page, and the same page as scraped text shows it: words stretched with tatweel,
+    diacritics on letters, zero-width and bidi marks anywhere in a line, Persian yeh and
+    keheh, NBSP for spaces."""
+    texts = draw(st.lists(_MESSY_TEXT, min_size=1, max_size=6))
+    messier = []
+    for text in texts:
+        if not text.strip():
+            messier.append(text)  # a mark would make a blank line a line
+            continue
+        out = []
+        for i, ch in enumerate(text):
+            out.append(ch)
+            nxt = text[i + 1] if i + 1 < len(text) else ""
+            if ch.isalpha() and nxt.isalpha() and draw(st.integers(0, 9)) == 0:
+                out.append(_STRETCH * draw(st.integers(1, 3)))  # inside a word: stretching
+            if ch.isalpha() and draw(st.integers(0, 9)) == 0:
+                out.append(draw(st.sampled_from(_DIACRITICS)))
+            if draw(st.integers(0, 19)) == 0:
+                out.append(draw(st.sampled_from(_INVISIBLE)))
+        messy = "".join(out)
+        if draw(st.booleans()):
+            messy = messy.replace("ي", "ی").replace("ك", "ک")
+        if draw(st.booleans()):
+            messy = messy.replace(" ", "\xa0")
+        messier.append(draw(st.sampled_from(["", "\u200f", "\ufeff"])) + messy + draw(st.sampled_from(["", "\u200e", "\u200b"])))
+    return texts, messier
+
+
+@settings(max_examples=300, deadline=None)
+@given(_page_and_messier_copy())
+def test_marks_tatweel_diacritics_persian_letters_and_nbsp_change_no_feature(pages: tuple[list[str], list[str]]) -> None:
+    texts, messier = pages
+    assert page_features(messier) == page_features(texts)
+
+
+def test_a_free_standing_tatweel_reads_as_a_dash_and_a_stretching_one_as_nothing() -> None:
+    assert own("القاهرة ـ أ ش أ") == own("القاهرة - أ ش أ")
+    assert "byline:sep_shape" in own("جدة ـ عبدالغني الشريف")
+    assert own("العـــراق يعلن النتائج") == own("العراق يعلن النتائج")
+    assert F.without_marks(["1440هـ", "ـ النهاية ـ"]) == ["1440ه", "- النهاية -"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_MESSY_TEXT, max_size=8))
+def test_the_page_wide_mark_search_rewrites_exactly_the_lines_that_hold_a_mark(texts: list[str]) -> None:
+    assert F.without_marks(texts) == [F._without_marks(t) for t in texts]
