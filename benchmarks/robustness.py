@@ -136,7 +136,11 @@ def perturbed(pages: Iterable[GoldPage], name: str) -> list[tuple[GoldPage, str]
 
 
 def _changed(before: Lines, after: Lines) -> tuple[int, int]:
-    """(non-blank lines whose role or article differ, non-blank lines), aligned by content."""
+    """(non-blank lines whose role or article differ, non-blank lines): the n-th against the n-th.
+
+    Every perturbation keeps the non-blank lines and their order, so they pair up even
+    where blank lines were removed or added.
+    """
     a = [(r, i) for r, i, t in before if t.strip()]
     b = [(r, i) for r, i, t in after if t.strip()]
     return sum(x != y for x, y in zip(a, b)), len(a)

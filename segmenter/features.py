@@ -68,13 +68,17 @@ _INVISIBLE_CHARS = (
     "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
     "\u2066\u2067\u2068\u2069\ufeff\u061c\u00ad"
 )
+# what normalisation deletes, and what a line is measured without: diacritics, tatweel
+# and the invisible marks (see ``without_marks``)
+_MARK_CHARS = "".join(araby.TASHKEEL) + _INVISIBLE_CHARS
+_DELETED_CHARS = _MARK_CHARS + araby.TATWEEL
 _SPACE_CHARS = "\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000\t"
 
 
 def _build_translation() -> dict[int, str | None]:
     """One ``str.translate`` table: pyarabic's letter classes mapped to one form each."""
     table: dict[int, str | None] = {}
-    for ch in araby.TASHKEEL + (araby.TATWEEL,) + tuple(_INVISIBLE_CHARS):
+    for ch in _DELETED_CHARS:
         table[ord(ch)] = None
     for ch in (araby.ALEF_HAMZA_ABOVE, araby.ALEF_HAMZA_BELOW, araby.ALEF_MADDA, araby.ALEF_WASLA):
         table[ord(ch)] = araby.ALEF
@@ -672,11 +676,10 @@ def line_view(text: str) -> LineView:
 # word but standing for a dash (``القاهرة ـ أ ش أ``, ``ـ النهاية ـ``): it is read as one.
 # (``re``, not ``regex``: three times faster on these plain classes; ``[^\W\d_]`` is a
 # letter, tatweel included.)
-_MARK_CHARS = "".join(araby.TASHKEEL) + _INVISIBLE_CHARS
 _MARKS_RE = re.compile("[" + re.escape(_MARK_CHARS) + "]+")
 _DASH_TATWEEL_RE = re.compile(r"(?<![^\W\d_])\u0640+(?![^\W\d_])")
 _IS_MARK = np.zeros(0x10000, dtype=bool)  # every mark is in the BMP
-_IS_MARK[[ord(c) for c in _MARK_CHARS + araby.TATWEEL]] = True
+_IS_MARK[[ord(c) for c in _DELETED_CHARS]] = True
 
 
 def _without_marks(text: str) -> str:
