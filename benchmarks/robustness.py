@@ -26,6 +26,7 @@ import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from segmenter.compose import ARABIC_INDIC
 from segmenter.evaluation import evaluate
 from segmenter.io import GoldPage, read_gold
 from segmenter.types import Role
@@ -34,10 +35,9 @@ ROOT = Path(__file__).resolve().parents[1]
 GOLD_FILES = {"seeds": ROOT / "fixtures" / "seeds-gold.jsonl", "composed-test": ROOT / "fixtures" / "composed-test.jsonl.gz"}
 
 _ARABIC_LETTERS = frozenset("ابتثجحخدذرزسشصضطظعغفقكلمنهويءأإآىةئؤ")
-_DIACRITICS = "ًٌٍَُِّْ"
+_DIACRITICS = "ًٌٍَُِّْ"  # all eight (the composer's noise uses six)
 _LINE_START_MARKS = ("\u200f", "\u202b", "\ufeff", "\u2067")
 _LINE_END_MARKS = ("\u200e", "\u200b", "\u202c", "\u2069")
-_ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 
 Lines = list[tuple[Role, int, str]]
 # a perturbation: gold lines -> (gold lines as changed, the text the labeller is given)
@@ -85,7 +85,7 @@ def _nbsp(text: str, rng: random.Random) -> str:
 
 
 def _digits(text: str, rng: random.Random) -> str:
-    return text.translate(_ARABIC_INDIC)
+    return text.translate(ARABIC_INDIC)
 
 
 def _trailing(text: str, rng: random.Random) -> str:
