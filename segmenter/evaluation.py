@@ -226,6 +226,30 @@ def evaluate(pairs: Iterable[tuple[str, Sequence[LabelledLine], Sequence[Labelle
     return report
 
 
+def pooled(reports: Iterable[Report]) -> Report:
+    """One report over the pages of several (e.g. the held-out folds of a search).
+
+    Counts are summed before any ratio is taken, so a role that one fold lacks is
+    scored on the folds that have it: averaging per-fold macro-F1 instead would give
+    that fold's macro-F1 a role F1 of 0 for a single line predicted with it.
+    Page-level lists are not kept.
+    """
+    out = Report()
+    for report in reports:
+        out.pages += report.pages
+        out.lines += report.lines
+        for role, counts in report.roles.items():
+            out.roles[role].add(counts)
+        out.boundary.add(report.boundary)
+        out.body.add(report.body)
+        out.pk_misses += report.pk_misses
+        out.wd_misses += report.wd_misses
+        out.windows += report.windows
+        out.count_right += report.count_right
+        out.clean_primary += report.clean_primary
+    return out
+
+
 def format_table(reports: dict[str, Report]) -> str:
     """A Markdown table of the headline figures, one column per system."""
     names = list(reports)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from segmenter.evaluation import Counts, evaluate, format_table
+from segmenter.baseline import label_page
+from segmenter.evaluation import Counts, evaluate, format_table, pooled
+from segmenter.io import read_gold
 from segmenter.evaluation import Report
 from segmenter.types import Role
 
@@ -74,3 +76,24 @@ def test_table_has_one_column_per_system() -> None:
     table = format_table({"a": evaluate([("p", GOLD, GOLD)]), "b": Report()})
     assert table.splitlines()[0] == "| metric | a | b |"
     assert "| boundary F1 | 1.000 |" in table
+
+
+def test_pooled_reports_score_as_one_report_over_all_their_pages(fixtures_dir) -> None:
+    pages = list(read_gold(fixtures_dir / "seeds-gold.jsonl"))
+    predicted = [(p.id, p.lines, label_page(p.text)) for p in pages]
+    whole = evaluate(predicted)
+    parts = pooled([evaluate(predicted[:2]), evaluate(predicted[2:])])
+    assert parts.summary() == whole.summary()
+    assert {r: c.to_dict() for r, c in parts.roles.items()} == {r: c.to_dict() for r, c in whole.roles.items()}
+
+
+def test_a_role_one_part_lacks_is_scored_on_the_parts_that_have_it() -> None:
+    tweet_page = [(Role.BODY, 0, "نص"), (Role.TWEET, 0, "تغريدة")]
+    plain_page = [(Role.BODY, 0, "نص"), (Role.BODY, 0, "نص آخر")]
+    wrong = [(Role.BODY, 0, "نص"), (Role.TWEET, 0, "نص آخر")]  # one tweet where the gold has none
+    with_tweets = evaluate([("a", tweet_page, tweet_page)])
+    without = evaluate([("b", plain_page, wrong)])
+    assert without.roles[Role.TWEET].f1 == 0.0  # on its own, that part's macro-F1 counts a tweet F1 of 0
+    both = pooled([with_tweets, without])
+    assert both.roles[Role.TWEET].precision == 0.5 and both.roles[Role.TWEET].recall == 1.0
+    assert both.role_macro_f1 > (with_tweets.role_macro_f1 + without.role_macro_f1) / 2

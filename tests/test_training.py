@@ -129,7 +129,7 @@ def test_the_decoding_search_picks_from_its_grid_and_the_sidecar_keeps_it(tmp_pa
     sidecar = train_model(config)
     results = sidecar["cross_validation"]["decoding_results"]
     assert [r["decoding"] for r in results] == [d.to_dict() for d in grid]
-    best = max(results, key=lambda r: r["mean"]["objective"])
+    best = max(results, key=lambda r: r["pooled"]["objective"])
     assert sidecar["decoding"] == best["decoding"]
     model = CrfModel.load(tmp_path / "m.crfsuite", tmp_path / "m.json")
     assert model.decoding == Decoding.from_dict(best["decoding"])
