@@ -71,11 +71,8 @@ The test split measures generalisation, so it shares as little as possible with 
   Likewise agency copy's closing lines (end mark, time stamp, editor initials), which
   the corpus shows only in a test outlet, get train-only formats
   (:data:`TRAIN_WIRE_STAMPS`; in code, not in ``compose_data``, whose lists all have a
-  test half). So does furniture that carries the article's own title (share, print
-  and permalink lines after the text, a breadcrumb ending in the title:
-  :data:`TRAIN_TITLE_ECHOES`), which the corpus shows only as a test outlet's link
-  line (``رابط الخبر بصحيفة الوئام: <title>``). Train-only options are drawn only on
-  train pages, so adding one leaves the test split byte-identical.
+  test half). Train-only options are drawn only on train pages, so
+  adding one leaves the test split byte-identical.
 
 Determinism: every draw goes through a ``random.Random`` seeded from ``(seed, split)``;
 articles and outlets are iterated in sorted order; the output files are gzip with
@@ -137,17 +134,6 @@ TRAIN_WIRE_STAMPS = (
 )
 TRAIN_WIRE_END_MARKS = ("(النهاية)", "-النهاية-", "ـ النهاية ـ", "النهاية ///")
 TRAIN_WIRE_INITIALS = ("(ي.ع)", "ع.م/ح.س", "ع ا ف/ ي ب", "س م ع / ع ع")
-# Furniture that carries the article's own title: share, print and permalink lines after
-# the text, breadcrumbs ending in the title above it. Sites print them on every article
-# (the corpus' own, Al-Weeam's link line, is a test outlet's), so train pages get
-# train phrasings of them; the title inside is what marks them, not the wording.
-P_TRAIN_TITLE_ECHO = 0.08  # an article (with extras) followed by a line carrying its title
-P_TRAIN_TITLE_CRUMB = 0.12  # a single-article page's breadcrumb ending in the title
-TRAIN_TITLE_ECHOES = (
-    "شارك الخبر: {title}", "شارك: {title}", "أرسل الخبر لصديق: {title}", "طباعة الخبر: {title}",
-    "المصدر: {site} - {title}", "للمشاركة عبر واتساب: {title}", "انشر على فيسبوك: {title}",
-    "{title} عبر موقع {site}", "غرّد الخبر: {title}", "{site}: {title}",
-)
 
 TEMPLATE_WEIGHTS: dict[str, dict[Split, float]] = {
     "news_site_article": {"train": 0.30, "test": 0.18},
@@ -464,12 +450,6 @@ def breadcrumbs(ctx: PageContext, b: PageBuilder) -> None:
     if ctx.chance(0.5):
         items.append(ctx.pick("categories"))
     b.add(FOOTER, f" {ctx.pick('separators')} ".join(dict.fromkeys(items)))
-
-
-def title_breadcrumb(ctx: PageContext, b: PageBuilder, title: str) -> None:
-    """(train only) A breadcrumb ending in the page's own title: navigation, so footer."""
-    items = [ctx.rng.choice(("الرئيسية", ctx.pick("menu_items"))), ctx.pick("categories"), title]
-    b.add(FOOTER, f" {ctx.pick('separators')} ".join(items))
 
 
 def related_list(ctx: PageContext, b: PageBuilder, *, k: tuple[int, int] = (3, 8), header: bool = True) -> None:
@@ -857,8 +837,6 @@ def render_article(
             add_embed(ctx, b)
     for role, text in tail:
         b.add(role, text)
-    if ctx.split == "train" and style.extras and art.title and ctx.chance(P_TRAIN_TITLE_ECHO):
-        b.add(FOOTER, ctx.fill(rng.choice(TRAIN_TITLE_ECHOES), title=art.title))
     if ctx.split == "train" and style.extras and ctx.chance(P_TRAIN_WIRE_END):
         wire_end(ctx, b)
     if style.dateline_after:
@@ -899,8 +877,6 @@ def news_site_article(ctx: PageContext, b: PageBuilder) -> None:
     titled = style.headline and page_title(ctx, b, art)
     if ctx.chance(0.9):
         top_furniture(ctx, b)
-    if ctx.split == "train" and art.title and ctx.chance(P_TRAIN_TITLE_CRUMB):
-        title_breadcrumb(ctx, b, art.title)
     if titled and not ctx.chance(0.2):
         style.repeat_title = max(0, style.repeat_title - 1)
     if not titled and style.headline and (

@@ -250,31 +250,3 @@ def test_posts_broken_over_lines_are_train_only_and_all_tweet(pages: dict[str, l
     for content, k in train:
         assert content[k][0] == "tweet" and content[k - 1][0] == "tweet"
         assert content[k - 1][1] == content[k][1]
-
-
-def test_furniture_carrying_the_title_is_train_only_footer_after_its_article(pages: dict[str, list[dict]]) -> None:
-    """Share/permalink lines and breadcrumbs that hold the page's own title (train pages only)."""
-
-    def echoes(records: list[dict]) -> list[tuple[dict, int]]:
-        found = []
-        for record in records:
-            titles = {text for role, _, text in record["lines"] if role == "headline"}
-            for k, (role, _, text) in enumerate(record["lines"]):
-                if role != "headline" and any(t in text and t != text for t in titles) and "OUT" in text:
-                    if not any(text.startswith(m) for m in compose.phrases("read_also", "train")):
-                        found.append((record, k))
-        return found
-
-    train = echoes(pages["train"])
-    assert not echoes(pages["test"])
-    kinds = Counter()
-    for record, k in train:
-        role, article, text = record["lines"][k]
-        if role != "footer":
-            continue  # a page title, ticker or related item that quotes a title is not one of them
-        crumb = any(f" {sep} " in text for sep in compose.phrases("separators", "train"))
-        kinds["crumb" if crumb and k < 12 else "echo"] += 1
-        # an echo line after the text holds the title of its own article
-        own = [t for r, a, t in record["lines"][:k] if r == "headline" and a == article]
-        assert crumb or any(t in text for t in own), text
-    assert kinds["echo"] >= 5 and kinds["crumb"] >= 2, kinds
