@@ -71,8 +71,12 @@ The test split measures generalisation, so it shares as little as possible with 
   Likewise agency copy's closing lines (end mark, time stamp, editor initials), which
   the corpus shows only in a test outlet, get train-only formats
   (:data:`TRAIN_WIRE_STAMPS`; in code, not in ``compose_data``, whose lists all have a
-  test half). Train-only options are drawn only on train pages, so
-  adding one leaves the test split byte-identical.
+  test half). So do share, print and source lines that carry the article's own title
+  after its text (:data:`TRAIN_TITLE_ECHOES`), which the corpus shows only as a test
+  outlet's link line (``رابط الخبر بصحيفة الوئام: <title>``). Train-only options are
+  drawn only on train pages, so adding one leaves the test split byte-identical; the
+  title echoes draw from a page's side stream (:attr:`PageContext.side`), so adding
+  them left every other line of the train split as it was too.
 
 Determinism: every draw goes through a ``random.Random`` seeded from ``(seed, split)``;
 articles and outlets are iterated in sorted order; the output files are gzip with
@@ -134,6 +138,18 @@ TRAIN_WIRE_STAMPS = (
 )
 TRAIN_WIRE_END_MARKS = ("(النهاية)", "-النهاية-", "ـ النهاية ـ", "النهاية ///")
 TRAIN_WIRE_INITIALS = ("(ي.ع)", "ع.م/ح.س", "ع ا ف/ ي ب", "س م ع / ع ع")
+# Share, print and source lines that carry the article's own title after its text
+# ("شارك الخبر: <title>"). Sites print them on every article; the corpus shows them only
+# as a test outlet's link line ("رابط الخبر بصحيفة الوئام: <title>"), so train pages get
+# phrasings of their own (none says رابط), and the title inside is what marks them.
+# They are drawn from a page's own side stream (:attr:`PageContext.side`), so adding
+# them leaves every other draw, and so every other line of the split, as it was.
+P_TRAIN_TITLE_ECHO = 0.08  # an article (with extras) followed by a line carrying its title
+TRAIN_TITLE_ECHOES = (
+    "شارك الخبر: {title}", "شارك: {title}", "أرسل الخبر لصديق: {title}", "طباعة الخبر: {title}",
+    "للمشاركة عبر واتساب: {title}", "انشر على فيسبوك: {title}", "غرّد الخبر: {title}",
+    "المصدر: {site} - {title}",
+)
 
 TEMPLATE_WEIGHTS: dict[str, dict[Split, float]] = {
     "news_site_article": {"train": 0.30, "test": 0.18},
@@ -295,29 +311,55 @@ class PageBuilder:
         self.article = 0
         self._pending_new = False
         self._has_content = False
+        self._side_at: set[int] = set()  # lines added from a side stream (see ``add``)
+        self._core_last = ""  # role of the last line added from the page's own stream
 
     def start_article(self) -> None:
         if self._has_content:
             self._pending_new = True
 
-    def blank(self) -> None:
-        self.lines.append((BLANK, self.article, self.rng.choice(BLANK_TEXTS)))
+    def blank(self, side: Random | None = None) -> None:
+        self._append((BLANK, self.article, (side or self.rng).choice(BLANK_TEXTS)), side)
 
-    def add(self, role: str, text: str, *, glue: bool = False) -> None:
-        """Add one line; ``glue`` keeps it tight to the previous line (no blank)."""
+    def _append(self, line: Triple, side: Random | None) -> None:
+        if side is None:
+            self._core_last = line[0]
+        else:
+            self._side_at.add(len(self.lines))
+        self.lines.append(line)
+
+    def add(self, role: str, text: str, *, glue: bool = False, side: Random | None = None) -> None:
+        """Add one line; ``glue`` keeps it tight to the previous line (no blank).
+
+        ``side``: a train-only addition, drawn (with its spacing) from a stream of its
+        own; the page's stream then sees the page as if the line were not there.
+        """
         if not text.strip():
             return
-        if self.lines and not glue and self.lines[-1][0] != BLANK:
-            if self.blank_style == "all" or (self.blank_style == "mixed" and self.rng.random() < 0.5):
-                self.blank()
-                if self.rng.random() < 0.04:
-                    self.blank()
+        rng = side or self.rng
+        last = self.lines[-1][0] if side else self._core_last
+        if last and not glue and last != BLANK:
+            if self.blank_style == "all" or (self.blank_style == "mixed" and rng.random() < 0.5):
+                self.blank(side)
+                if rng.random() < 0.04:
+                    self.blank(side)
         if role in _CONTENT:
             if self._pending_new:
                 self.article += 1
                 self._pending_new = False
             self._has_content = True
-        self.lines.append((role, self.article, text))
+        self._append((role, self.article, text), side)
+
+    def split_side(self) -> tuple[list[Triple], list[tuple[int, Triple]]]:
+        """The page's own lines, and the side lines with how many own lines precede each."""
+        core: list[Triple] = []
+        side: list[tuple[int, Triple]] = []
+        for k, line in enumerate(self.lines):
+            if k in self._side_at:
+                side.append((len(core), line))
+            else:
+                core.append(line)
+        return core, side
 
     def add_all(self, role: str, texts: Sequence[str], *, glue_items: bool = True) -> None:
         for i, text in enumerate(texts):
@@ -337,6 +379,9 @@ class PageContext:
     site: str = ""
     month_family: str = "gulf"
     used: set[int] = field(default_factory=set)
+    # train-only additions draw from this stream, not ``rng``, so the rest of the page
+    # (and of the split) stays byte-identical when one is added
+    side: Random = field(default_factory=lambda: Random(0))
 
     def __post_init__(self) -> None:
         self.outlets = sorted(k for k, v in self.articles_by_outlet.items() if v)
@@ -837,6 +882,9 @@ def render_article(
             add_embed(ctx, b)
     for role, text in tail:
         b.add(role, text)
+    if ctx.split == "train" and style.extras and art.title and ctx.side.random() < P_TRAIN_TITLE_ECHO:
+        echo = ctx.side.choice(TRAIN_TITLE_ECHOES)
+        b.add(FOOTER, echo.format(title=art.title, site=ctx.site), side=ctx.side)
     if ctx.split == "train" and style.extras and ctx.chance(P_TRAIN_WIRE_END):
         wire_end(ctx, b)
     if style.dateline_after:
@@ -1150,26 +1198,54 @@ def _choose_template(rng: Random, split: Split) -> str:
     return rng.choices(names, [TEMPLATE_WEIGHTS[n][split] for n in names])[0]
 
 
+def _with_side_lines(side: Random, lines: list[Triple], side_lines: list[tuple[int, Triple]], truncated: bool) -> list[Triple]:
+    """Put the side lines back where they stood (none after a cut), lightly messed up too."""
+    keep = [(at, line) for at, line in side_lines if at < len(lines) or not truncated]
+    if not keep:
+        return lines
+    texts = messify(side, [line for _, line in keep]) if side.random() < P_MESSY_PAGE else [line for _, line in keep]
+    out: list[Triple] = []
+    queue = list(zip((min(at, len(lines)) for at, _ in keep), texts))
+    q = 0
+    for k, line in enumerate(lines):
+        while q < len(queue) and queue[q][0] == k:
+            out.append(queue[q][1])
+            q += 1
+        out.append(line)
+    out.extend(line for _, line in queue[q:])
+    while out and out[-1][0] == BLANK:
+        out.pop()
+    return out
+
+
 def compose_named_page(
-    rng: Random, articles_by_outlet: Mapping[str, Sequence[SourceArticle]], split: Split, template: str | None = None
+    rng: Random,
+    articles_by_outlet: Mapping[str, Sequence[SourceArticle]],
+    split: Split,
+    template: str | None = None,
+    side: Random | None = None,
 ) -> tuple[str, list[Triple]]:
-    """One page and the name of the template that drew it."""
+    """One page and the name of the template that drew it (``side``: the train-only stream)."""
     name = template or _choose_template(rng, split)
     if TEMPLATE_WEIGHTS[name][split] <= 0:
         raise ValueError(f"template {name!r} is not used in the {split} split")
-    ctx = PageContext(rng, split, articles_by_outlet)
+    ctx = PageContext(rng, split, articles_by_outlet, side=side or Random(0))
     blank_style = rng.choices(("none", "all", "mixed"), (0.4, 0.4, 0.2))[0]
     b = PageBuilder(rng, blank_style)
     if rng.random() < 0.05:
         b.blank()
     TEMPLATES[name](ctx, b)
-    lines = b.lines
+    # the page's own lines go through the page's stream as if no side line were there
+    lines, side_lines = b.split_side()
     while lines and lines[-1][0] == BLANK:
         lines.pop()
-    if rng.random() < P_TRUNCATED:
+    truncated = rng.random() < P_TRUNCATED
+    if truncated:
         lines = truncate(rng, lines)
     if rng.random() < P_MESSY_PAGE:
         lines = messify(rng, lines)
+    if side_lines:
+        lines = _with_side_lines(ctx.side, lines, side_lines, truncated)
     if rng.random() < P_TRAILING_NEWLINE:
         lines.append((BLANK, lines[-1][1], ""))
     return name, lines
@@ -1189,7 +1265,7 @@ def compose_pages(articles: Sequence[SourceArticle], n: int, *, split: Split, se
     rng = Random(f"{seed}:{split}")
     by_outlet = group_by_outlet(articles, split)
     for i in range(n):
-        name, lines = compose_named_page(rng, by_outlet, split)
+        name, lines = compose_named_page(rng, by_outlet, split, side=Random(f"{seed}:{split}:{i}:side"))
         yield {"id": f"{split}-{i:05d}", "source": f"composed:{name}", "lines": [list(t) for t in lines]}
 
 

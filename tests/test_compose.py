@@ -250,3 +250,54 @@ def test_posts_broken_over_lines_are_train_only_and_all_tweet(pages: dict[str, l
     for content, k in train:
         assert content[k][0] == "tweet" and content[k - 1][0] == "tweet"
         assert content[k - 1][1] == content[k][1]
+
+
+def test_title_echo_lines_are_train_only_footer_after_their_article(pages: dict[str, list[dict]]) -> None:
+    """Share/print/source lines carrying the article's own title: train pages only, footer."""
+    shapes = [re.compile(re.escape(e).replace(r"\{title\}", "(?P<title>.+)").replace(r"\{site\}", ".+")) for e in compose.TRAIN_TITLE_ECHOES]
+
+    def echoes(records: list[dict]) -> list[tuple[dict, int, str]]:
+        found = []
+        for record in records:
+            for k, (_, _, text) in enumerate(record["lines"]):
+                for shape in shapes:
+                    m = shape.fullmatch(text)
+                    if m and "OUT" in m["title"]:
+                        found.append((record, k, m["title"]))
+                        break
+        return found
+
+    train = echoes(pages["train"])
+    assert not echoes(pages["test"])
+    assert len(train) >= 5, len(train)
+    for record, k, title in train:
+        role, article, _ = record["lines"][k]
+        assert role == "footer"
+        # it follows its own article: that article's headline, where it has one, is the title
+        heads = [t for r, a, t in record["lines"][:k] if r == "headline" and a == article]
+        assert not heads or title in heads, (heads, title)
+
+
+def test_train_only_side_lines_leave_every_other_line_as_it_was(
+    articles: list[SourceArticle], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Adding a side-stream line must not move the page's own draws (nor the next pages')."""
+    with_echoes = list(compose.compose_pages(articles, 120, split="train", seed=11))
+    monkeypatch.setattr(compose, "P_TRAIN_TITLE_ECHO", 0.0)
+    without = list(compose.compose_pages(articles, 120, split="train", seed=11))
+    changed = 0
+    for a, b in zip(without, with_echoes):
+        if a == b:
+            continue
+        changed += 1
+        # the page's own lines are all there, in order and untouched; the rest is the additions
+        extra, i = [], 0
+        for line in b["lines"]:
+            if i < len(a["lines"]) and line == a["lines"][i]:
+                i += 1
+            else:
+                extra.append(line)
+        assert i == len(a["lines"]), a["id"]
+        assert {role for role, _, _ in extra} <= {"footer", "blank"}
+        assert any(role == "footer" for role, _, _ in extra)
+    assert changed >= 3
