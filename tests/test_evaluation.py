@@ -75,7 +75,16 @@ def test_counts_edge_cases() -> None:
 def test_table_has_one_column_per_system() -> None:
     table = format_table({"a": evaluate([("p", GOLD, GOLD)]), "b": Report()})
     assert table.splitlines()[0] == "| metric | a | b |"
-    assert "| boundary F1 | 1.000 |" in table
+    assert "| boundary F1 | 1.0000 |" in table
+
+
+def test_a_figure_just_short_of_a_target_does_not_print_as_the_target() -> None:
+    report = Report()
+    report.body.tp, report.body.fp, report.body.fn = 98996, 1004, 1004  # F1 0.98996
+    table = format_table({"a": report})
+    assert "| primary-body F1 | 0.9899 |" in table
+    report.body.tp, report.body.fp, report.body.fn = 99000, 1000, 1000  # F1 0.99 exactly
+    assert "| primary-body F1 | 0.9900 |" in format_table({"a": report})
 
 
 def test_pooled_reports_score_as_one_report_over_all_their_pages(fixtures_dir) -> None:
