@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from segmenter.compose import ARABIC_INDIC
-from segmenter.evaluation import evaluate
+from segmenter.evaluation import cut4, evaluate
 from segmenter.io import GoldPage, read_gold
 from segmenter.types import Role
 
@@ -177,7 +177,7 @@ def table(results: dict[str, dict[str, dict[str, float]]]) -> str:
             cells = []
             for s in systems:
                 row = by_system[s][name]
-                cells += [f"{row['role_macro_f1']:.3f}", f"{row['boundary_f1']:.3f}", f"{row['primary_body_f1']:.3f}", f"{100 * row['changed']:.1f}%"]
+                cells += [cut4(row["role_macro_f1"]), cut4(row["boundary_f1"]), cut4(row["primary_body_f1"]), f"{100 * row['changed']:.1f}%"]
             out.append(f"| {name} | " + " | ".join(cells) + " |")
         out.append("")
     return "\n".join(out)

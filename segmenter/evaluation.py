@@ -254,10 +254,13 @@ def pooled(reports: Iterable[Report]) -> Report:
 _CUT4 = "cut4"  # four decimals, rounded down (see format_table)
 
 
+def cut4(value: float) -> str:
+    """``value`` to four decimals, rounded down: a figure short of a target never prints as it."""
+    return f"{math.floor(value * 10_000 + 1e-9) / 10_000:.4f}"
+
+
 def _fmt(fmt: str, value: float) -> str:
-    if fmt == _CUT4:
-        return f"{math.floor(value * 10_000 + 1e-9) / 10_000:.4f}"
-    return fmt.format(value)
+    return cut4(value) if fmt == _CUT4 else fmt.format(value)
 
 
 def format_table(reports: dict[str, Report]) -> str:
