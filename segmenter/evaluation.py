@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -251,16 +251,9 @@ def pooled(reports: Iterable[Report]) -> Report:
     return out
 
 
-_CUT4 = "cut4"  # four decimals, rounded down (see format_table)
-
-
 def cut4(value: float) -> str:
     """``value`` to four decimals, rounded down: a figure short of a target never prints as it."""
     return f"{math.floor(value * 10_000 + 1e-9) / 10_000:.4f}"
-
-
-def _fmt(fmt: str, value: float) -> str:
-    return cut4(value) if fmt == _CUT4 else fmt.format(value)
 
 
 def format_table(reports: dict[str, Report]) -> str:
@@ -270,24 +263,25 @@ def format_table(reports: dict[str, Report]) -> str:
     0.98996 would print as the 0.990 (or 0.9900) it falls short of.
     """
     names = list(reports)
-    rows = [
-        ("pages", "pages", "{:.0f}"),
-        ("role macro-F1", "role_macro_f1", _CUT4),
-        ("boundary P", "boundary_precision", "{:.3f}"),
-        ("boundary R", "boundary_recall", "{:.3f}"),
-        ("boundary F1", "boundary_f1", _CUT4),
-        ("Pk (lower is better)", "pk", "{:.3f}"),
-        ("WindowDiff (lower is better)", "window_diff", "{:.3f}"),
-        ("primary-body P", "primary_body_precision", "{:.3f}"),
-        ("primary-body R", "primary_body_recall", "{:.3f}"),
-        ("primary-body F1", "primary_body_f1", _CUT4),
-        ("article count right", "article_count_accuracy", "{:.3f}"),
-        ("clean primary", "clean_primary_share", "{:.3f}"),
+    whole, three = "{:.0f}".format, "{:.3f}".format
+    rows: list[tuple[str, str, Callable[[float], str]]] = [
+        ("pages", "pages", whole),
+        ("role macro-F1", "role_macro_f1", cut4),
+        ("boundary P", "boundary_precision", three),
+        ("boundary R", "boundary_recall", three),
+        ("boundary F1", "boundary_f1", cut4),
+        ("Pk (lower is better)", "pk", three),
+        ("WindowDiff (lower is better)", "window_diff", three),
+        ("primary-body P", "primary_body_precision", three),
+        ("primary-body R", "primary_body_recall", three),
+        ("primary-body F1", "primary_body_f1", cut4),
+        ("article count right", "article_count_accuracy", three),
+        ("clean primary", "clean_primary_share", three),
     ]
     summaries = {n: reports[n].summary() for n in names}
     out = ["| metric | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
     for label, key, fmt in rows:
-        out.append(f"| {label} | " + " | ".join(_fmt(fmt, summaries[n][key]) for n in names) + " |")
+        out.append(f"| {label} | " + " | ".join(fmt(summaries[n][key]) for n in names) + " |")
     role_rows = ["", "| role F1 | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
     for role in SCORED_ROLES:
         role_rows.append(
