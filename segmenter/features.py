@@ -5,8 +5,8 @@ Each line is described by short string features that read like rules
 learned weights can be printed and understood (``segmenter explain``). Three layers:
 
 1. **Own features** of a line, computed once per line from its normalised text:
-   length and shape, Unicode classes (Arabic and Latin letters, both kinds of digits,
-   emoji, punctuation), final punctuation, bullets, cue lexicons (``segmenter/lexicons``),
+   length and shape, Unicode classes (Arabic and Latin letters, digits — Latin and
+   Arabic-Indic alike —, emoji, punctuation), final punctuation, bullets, cue lexicons (``segmenter/lexicons``),
    date/time shapes (month names by region, Hijri, weekdays, years, clock times),
    byline and agency shapes, a short line opening with a given name (``name@start``:
    a byline is most often a bare name), social-post signatures, the first word, and
@@ -40,8 +40,11 @@ changed) unifies diacritics, tatweel, alef/hamza forms, Persian yeh/keheh, alef
 maqsura, teh marbuta, Arabic-Indic digits, NBSP and zero-width/bidi marks. Diacritics,
 tatweel and zero-width/bidi marks are dropped before a line is measured at all, so
 they change none of its features (feature version 11): not its share of Arabic
-letters, not its last character, not its bullet. A test holds every feature of a page
-equal with and without them, and with Persian letters and NBSP.
+letters, not its last character, not its bullet. Since feature version 12 the digits
+a line is written in do not matter either: Arabic-Indic and Persian digits are digits,
+not Arabic letters, and one ``digits`` feature stands for both kinds. A test holds every
+feature of a page equal with and without the marks, with Persian letters, NBSP and
+either kind of digits.
 """
 
 from __future__ import annotations
@@ -60,7 +63,7 @@ from pyarabic import araby
 
 from segmenter import lexicons
 
-FEATURE_VERSION = "11"
+FEATURE_VERSION = "12"
 
 # --- normalisation -----------------------------------------------------------------
 
@@ -317,11 +320,12 @@ _HANDLE_RE = regex.compile(r"(?<![\w.])@\w{2,}")
 _HASHTAG_RE = regex.compile(r"#\w+")
 _EMOJI_RE = regex.compile(r"[\p{Extended_Pictographic}\u2600-\u27bf\u2b00-\u2bff\ufe0f]")
 _MOJIBAKE_RE = regex.compile(r"\?{3,}|\ufffd|Ã.|Ø.|Ù.")
-_ARABIC_RUN_RE = regex.compile(r"\p{Arabic}+")  # counted by runs: one match per word, not per letter
+# Arabic letters, not Arabic-Indic digits (Unicode puts both in the Arabic script): a line
+# reads the same whichever digits it is written in (feature version 12)
+_ARABIC_RUN_RE = regex.compile(r"[^\P{Arabic}\p{Nd}]+")  # counted by runs: one match per word, not per letter
 _LATIN_RUN_RE = regex.compile(r"[A-Za-z]+")
 _PUNCT_RUN_RE = regex.compile(r"[\p{P}\p{S}]+")
-_LATIN_DIGIT_RE = regex.compile(r"[0-9]")
-_ARABIC_DIGIT_RE = regex.compile(r"[\u0660-\u0669\u06f0-\u06f9]")
+_DIGIT_RE = regex.compile(r"[0-9\u0660-\u0669\u06f0-\u06f9]")  # Latin, Arabic-Indic and Persian alike
 _BULLET_RE = regex.compile(r"^\s*(?:[•●▪■◦◆◇►▶◀◄▸‣⁃∙·○□➤➢✓✔★☆\-\*–—»>]|\d{1,2}\s*[.)\-]|[\u0660-\u0669]{1,2}\s*[.)\-])\s*")
 _TIME_RE = regex.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?\b")
 _YEAR_RE = regex.compile(r"\b(?:19[5-9]\d|20[0-4]\d)\b")
@@ -333,7 +337,10 @@ _ENGLISH_ORDINAL_RE = regex.compile(r"\b\d{1,2}(?:st|nd|rd|th)\b", regex.I)
 _GMT_RE = regex.compile(r"\b(?:gmt|utc)\b|توقيت|بتوقيت", regex.I)
 _PIPE_RE = regex.compile(r"\s[|•·]\s|\s/\s|\s»\s|\s>\s")
 _BYLINE_AGENCY_RE = regex.compile(r"^[^\d:،,.]{2,40}?\s*[-–—/:]\s*[^\d]{2,40}?\s*:?\s*$")
-_PAREN_PLACE_RE = regex.compile(r"\(\s*[\p{Arabic}\s]{2,25}\s*\)\s*$|^\s*[\p{Arabic}\s]{2,20}\(\s*[\p{Arabic}\s]{2,20}\)")
+_PAREN_PLACE_RE = regex.compile(  # a place in brackets: Arabic letters, no digits of any kind
+    r"\(\s*[[\p{Arabic}\s]--\p{Nd}]{2,25}\s*\)\s*$|^\s*[[\p{Arabic}\s]--\p{Nd}]{2,20}\(\s*[[\p{Arabic}\s]--\p{Nd}]{2,20}\)",
+    regex.V1,
+)
 _FILE_NAME_RE = regex.compile(r"\.(?:jpe?g|png|gif|webp|mp4)\b", regex.I)
 _QUOTE_START_RE = regex.compile(r"^\s*[\"«“”'‘]")
 _DEGREE_RE = regex.compile(r"\d\s*°|°\s*[cCمس]?")
@@ -509,18 +516,17 @@ def _end_feature(stripped: str) -> str:
 _B_ARABIC = 1 << 0  # _ARABIC_RUN_RE
 _B_LATIN = 1 << 1  # _LATIN_RUN_RE
 _B_PUNCT = 1 << 2  # _PUNCT_RUN_RE
-_B_LATIN_DIGIT = 1 << 3  # _LATIN_DIGIT_RE
-_B_ARABIC_DIGIT = 1 << 4  # _ARABIC_DIGIT_RE
-_B_EMOJI = 1 << 5  # _EMOJI_RE
-_B_TICKER = 1 << 6  # _TICKER_CHARS
-_B_MOJIBAKE = 1 << 7  # characters _MOJIBAKE_RE needs
-_B_AT = 1 << 8
-_B_DOT = 1 << 9
-_B_HASH = 1 << 10
-_B_COPYRIGHT = 1 << 11
-_B_PIPE = 1 << 12  # the separators _PIPE_RE looks for
-_B_WORD = 1 << 13  # _TOKEN_RE (on normalised text)
-_B_CASELESS_LATIN = 1 << 14  # _CASELESS_LATIN_RE: what the case-insensitive URL and file-name letters can be
+_B_DIGIT = 1 << 3  # _DIGIT_RE
+_B_EMOJI = 1 << 4  # _EMOJI_RE
+_B_TICKER = 1 << 5  # _TICKER_CHARS
+_B_MOJIBAKE = 1 << 6  # characters _MOJIBAKE_RE needs
+_B_AT = 1 << 7
+_B_DOT = 1 << 8
+_B_HASH = 1 << 9
+_B_COPYRIGHT = 1 << 10
+_B_PIPE = 1 << 11  # the separators _PIPE_RE looks for
+_B_WORD = 1 << 12  # _TOKEN_RE (on normalised text)
+_B_CASELESS_LATIN = 1 << 13  # _CASELESS_LATIN_RE: what the case-insensitive URL and file-name letters can be
 _CASELESS_LATIN_RE = regex.compile(r"[a-z]", regex.I)  # ASCII letters, and İ, ſ and the Kelvin sign
 _DELETED = 0xFFFFFFFF
 _N_CODE_POINTS = 0x110000
@@ -535,8 +541,7 @@ def _char_table() -> np.ndarray:
         (_B_ARABIC, _ARABIC_RUN_RE),
         (_B_LATIN, _LATIN_RUN_RE),
         (_B_PUNCT, _PUNCT_RUN_RE),
-        (_B_LATIN_DIGIT, _LATIN_DIGIT_RE),
-        (_B_ARABIC_DIGIT, _ARABIC_DIGIT_RE),
+        (_B_DIGIT, _DIGIT_RE),
         (_B_EMOJI, _EMOJI_RE),
         (_B_WORD, _TOKEN_RE),
         (_B_CASELESS_LATIN, _CASELESS_LATIN_RE),
@@ -748,10 +753,8 @@ def _view(
     feats.append(_ARABIC_FEATURES[bisect_left(_RATIO_EDGES, arabic / n_chars)])
     feats.append(_LATIN_FEATURES[bisect_left(_RATIO_EDGES, latin / n_chars)])
     feats.append(_PUNCT_FEATURES[bisect_left(_RATIO_EDGES, min(1.0, 4 * punct / n_chars))])
-    if flags & _B_LATIN_DIGIT:
-        feats.append("digits:latin")
-    if flags & _B_ARABIC_DIGIT:
-        feats.append("digits:arabic")
+    if flags & _B_DIGIT:
+        feats.append("digits")
     digit_tokens = sum(map(str.isdigit, toks))
     if n_tok and digit_tokens / n_tok >= 0.5:
         feats.append("mostly_numbers")
@@ -851,7 +854,7 @@ def _view(
             else:
                 feats.append(f"date:{name}")
                 date_tokens += 1
-    has_digit = digit_tokens > 0 or flags & (_B_LATIN_DIGIT | _B_ARABIC_DIGIT) != 0  # [0-9] in norm
+    has_digit = digit_tokens > 0 or flags & _B_DIGIT != 0  # [0-9] in norm
     if has_digit:
         if _YEAR_RE.search(norm):
             feats.append("date:year")

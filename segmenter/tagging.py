@@ -720,7 +720,7 @@ def _logsumexp(x: np.ndarray, axis: int) -> np.ndarray:
 
 # chosen by the cross-validation of `segmenter train` (see segmenter/training.py); used
 # by `segmenter train --no-cv` (a sidecar without offsets decodes with none)
-DEFAULT_DECODING = Decoding(open_second=-2.0, open_later=1.0)
+DEFAULT_DECODING = Decoding(open_second=-2.0, open_later=0.5)
 
 DEFAULT_HYPERPARAMETERS: dict[str, Any] = {
     "algorithm": "lbfgs",

@@ -221,7 +221,7 @@ def test_segment_many_workers_follow_a_model_changed_in_memory(seed_pages) -> No
     options = Options(confidence=False, metadata=False)
     model = CrfModel.load(*default_model_paths())
     default = [p.to_dict() for p in Segmenter(model=model, options=options).segment_many(texts)]
-    model.set_decoding(Decoding(open_second=6.0, open_later=6.0))  # opening articles made cheap
+    model.set_decoding(Decoding(open_second=20.0, open_later=20.0))  # opening articles made cheap
     changed = Segmenter(model=model, options=options)
     serial = [p.to_dict() for p in changed.segment_many(texts)]
     assert serial != default  # the offsets matter on these pages
