@@ -5,8 +5,8 @@ Each line is described by short string features that read like rules
 learned weights can be printed and understood (``segmenter explain``). Three layers:
 
 1. **Own features** of a line, computed once per line from its normalised text:
-   length and shape, Unicode classes (Arabic and Latin letters, digits — Latin and
-   Arabic-Indic alike —, emoji, punctuation), final punctuation, bullets, cue lexicons (``segmenter/lexicons``),
+   length and shape, Unicode classes (Arabic and Latin letters, digits of any kind,
+   emoji, punctuation), final punctuation, bullets, cue lexicons (``segmenter/lexicons``),
    date/time shapes (month names by region, Hijri, weekdays, years, clock times),
    byline and agency shapes, a short line opening with a given name (``name@start``:
    a byline is most often a bare name), social-post signatures, the first word, and
