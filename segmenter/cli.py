@@ -59,7 +59,7 @@ def _cmd_label(args: argparse.Namespace) -> int:
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from segmenter.baseline import label_page
-    from segmenter.evaluation import format_rows, format_table
+    from segmenter.evaluation import format_errors, format_rows, format_table
     from segmenter.io import read_gold
     from segmenter.pipeline import Segmenter
     from segmenter.training import evaluate_system, model_labeller
@@ -77,9 +77,18 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     if args.by_source and not args.json:
         print(format_rows(reports))
     elif args.json:
-        print(json.dumps({name: r.to_dict() for name, r in reports.items()}, ensure_ascii=False, indent=2))
+        out = {name: r.to_dict() for name, r in reports.items()}
+        if args.errors:
+            for name, r in reports.items():
+                out[name]["primary_body_errors"] = [
+                    {"gold": g, "predicted": p, "tokens": n} for (g, p), n in r.body_errors.most_common()
+                ]
+        print(json.dumps(out, ensure_ascii=False, indent=2))
     else:
         print(format_table(reports))
+    if args.errors and not args.json:
+        print("\nWhere primary-body tokens go wrong (line by line):\n")
+        print(format_errors(reports))
     return EXIT_OK
 
 
@@ -204,6 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--baseline", action="store_true", help="add the rules baseline to the table")
     p.add_argument("--json", action="store_true", help="print JSON instead of a Markdown table")
     p.add_argument("--by-source", action="store_true", help="one row per record 'source' (e.g. composer template)")
+    p.add_argument(
+        "--errors", action="store_true", help="also show where primary-body tokens go wrong: what each wrong line is and was taken for"
+    )
     p.set_defaults(func=_cmd_evaluate)
 
     p = sub.add_parser("train", help="rebuild the model from fixtures/ (reproducible)")

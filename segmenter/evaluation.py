@@ -14,7 +14,11 @@ for the same page text:
 * primary-body tokens: whitespace tokens of ``body`` lines in article 0, compared as
   multisets (micro-averaged over pages);
 * the share of pages whose number of articles is right, and the share whose primary
-  body is reproduced exactly ("clean primary").
+  body is reproduced exactly ("clean primary");
+* where primary-body errors come from (``segmenter evaluate --errors``): the tokens of
+  every line that is primary body in the gold or in the prediction but not in both,
+  by what the line is and what it was taken for (counted line by line, so the sums
+  can differ a little from the multiset counts of precision and recall).
 """
 
 from __future__ import annotations
@@ -127,6 +131,8 @@ class Report:
     windows: int = 0
     count_right: int = 0
     clean_primary: int = 0
+    # (gold kind, predicted kind) -> tokens, on lines that are primary body on one side only
+    body_errors: Counter[tuple[str, str]] = field(default_factory=Counter)
     page_scores: list[PageScore] = field(default_factory=list)
 
     @property
@@ -173,6 +179,13 @@ class Report:
         return out
 
 
+def _line_kind(role: Role, article: int) -> str:
+    """A line's role and whether it is in the primary article, for the error table."""
+    if role in CONTENT_ROLES:
+        return f"{role} (primary)" if article == 0 else f"{role} (secondary)"
+    return str(role)  # furniture: which article it sits in does not matter
+
+
 def score_page(report: Report, page_id: str, gold: Sequence[LabelledLine], pred: Sequence[LabelledLine]) -> PageScore:
     """Add one page to ``report`` and return its own scores."""
     if len(gold) != len(pred):
@@ -207,6 +220,9 @@ def score_page(report: Report, page_id: str, gold: Sequence[LabelledLine], pred:
     overlap = sum((g_tok & p_tok).values())
     body = Counts(overlap, sum(p_tok.values()) - overlap, sum(g_tok.values()) - overlap)
     report.body.add(body)
+    for (g_role, g_article, text), (p_role, p_article, _) in zip(gold, pred):
+        if (g_role is Role.BODY and g_article == 0) != (p_role is Role.BODY and p_article == 0):
+            report.body_errors[(_line_kind(g_role, g_article), _line_kind(p_role, p_article))] += len(text.split())
     count_right = _article_count(gold) == _article_count(pred)
     clean = g_tok == p_tok
     report.pages += 1
@@ -248,6 +264,7 @@ def pooled(reports: Iterable[Report]) -> Report:
         out.windows += report.windows
         out.count_right += report.count_right
         out.clean_primary += report.clean_primary
+        out.body_errors.update(report.body_errors)
     return out
 
 
@@ -303,4 +320,39 @@ def format_rows(reports: dict[str, Report]) -> str:
             f"{s['boundary_recall']:.3f} | {s['boundary_f1']:.3f} | {s['primary_body_f1']:.3f} | "
             f"{s['article_count_accuracy']:.3f} |"
         )
+    return "\n".join(out)
+
+
+PRIMARY_BODY = _line_kind(Role.BODY, 0)
+
+
+def format_errors(reports: dict[str, Report], limit: int = 12) -> str:
+    """A Markdown table of where primary-body tokens go wrong, largest first.
+
+    Each row is a kind of line (``body (secondary)``, ``footer``, ...) taken for primary
+    body, which costs precision, or primary body taken for another kind, which costs
+    recall; one column of tokens per report. Rows past ``limit`` are summed into one.
+    """
+    names = list(reports)
+    totals: Counter[tuple[str, str]] = Counter()
+    for report in reports.values():
+        totals.update(report.body_errors)
+    out = [
+        "| gold line | predicted as | costs | " + " | ".join(f"tokens: {n}" for n in names) + " |",
+        "|---|---|---|" + "---:|" * len(names),
+    ]
+    ranked = [pair for pair, _ in totals.most_common()]
+    for gold_kind, pred_kind in ranked[:limit]:
+        costs = "precision" if pred_kind == PRIMARY_BODY else "recall"
+        cells = " | ".join(f"{reports[n].body_errors[(gold_kind, pred_kind)]:,}" for n in names)
+        out.append(f"| {gold_kind} | {pred_kind} | {costs} | {cells} |")
+    if len(ranked) > limit:
+        rest = ranked[limit:]
+        cells = " | ".join(f"{sum(reports[n].body_errors[pair] for pair in rest):,}" for n in names)
+        out.append(f"| {len(rest)} other kinds | | | {cells} |")
+    for label, taken in (("all taken as primary body", True), ("all primary body missed", False)):
+        cells = " | ".join(
+            f"{sum(v for (g, p), v in reports[n].body_errors.items() if (p == PRIMARY_BODY) == taken):,}" for n in names
+        )
+        out.append(f"| **{label}** | | {'precision' if taken else 'recall'} | {cells} |")
     return "\n".join(out)

@@ -59,6 +59,21 @@ def test_evaluate_json_and_by_source(fixtures_dir: Path, capsys: pytest.CaptureF
     assert "rules (000_7f95b1c1dd92fc92.txt)" in capsys.readouterr().out
 
 
+def test_evaluate_errors_agree_with_the_precision_and_recall_it_prints(
+    fixtures_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The rules script loses primary body on the seeds; the error table says where, and in JSON."""
+    gold = str(fixtures_dir / "seeds-gold.jsonl")
+    assert main(["evaluate", gold, "--baseline", "--errors", "--json"]) == EXIT_OK
+    data = json.loads(capsys.readouterr().out)
+    rules = data["rules (seeds-gold.jsonl)"]["primary_body_errors"]
+    assert rules and all(row["tokens"] > 0 for row in rules)
+    assert {"gold": "body (primary)", "predicted": "body (secondary)"}.items() <= max(rules, key=lambda r: r["tokens"]).items()
+    assert main(["evaluate", gold, "--baseline", "--errors"]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "| gold line | predicted as | costs |" in out and "| **all primary body missed** |" in out
+
+
 def test_explain_prints_weights(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["explain", "--top", "5"]) == EXIT_OK
     lines = capsys.readouterr().out.splitlines()

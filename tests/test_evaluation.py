@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from segmenter.baseline import label_page
-from segmenter.evaluation import Counts, evaluate, format_table, pooled
+from segmenter.evaluation import Counts, evaluate, format_errors, format_table, pooled
 from segmenter.io import read_gold
 from segmenter.evaluation import Report
 from segmenter.types import Role
@@ -106,3 +106,29 @@ def test_a_role_one_part_lacks_is_scored_on_the_parts_that_have_it() -> None:
     both = pooled([with_tweets, without])
     assert both.roles[Role.TWEET].precision == 0.5 and both.roles[Role.TWEET].recall == 1.0
     assert both.role_macro_f1 > (with_tweets.role_macro_f1 + without.role_macro_f1) / 2
+
+
+def test_primary_body_errors_say_what_each_wrong_line_is_and_was_taken_for() -> None:
+    # the second article's body run into the primary, the source line read as body,
+    # and the primary's body read as a footer on a second page
+    swallowed = lines([(H, 0), (B, 0), (X, 0), (B, 0), (H, 1), (B, 0)])
+    cut = lines([(H, 0), (F, 0), (X, 0), (F, 0), (H, 1), (B, 1)])
+    report = evaluate([("a", GOLD, swallowed), ("b", GOLD, cut)])
+    assert dict(report.body_errors) == {
+        ("footer", "body (primary)"): 1,  # "src"
+        ("body (secondary)", "body (primary)"): 2,  # "d e"
+        ("body (primary)", "footer"): 3,  # "a b c"
+    }
+    # line by line, these are exactly the multiset losses when no token recurs on the page
+    assert report.body.fp == 3 and report.body.fn == 3
+    table = format_errors({"model": report})
+    assert "| body (secondary) | body (primary) | precision | 2 |" in table
+    assert "| **all taken as primary body** | | precision | 3 |" in table
+    assert "| **all primary body missed** | | recall | 3 |" in table
+    assert pooled([evaluate([("a", GOLD, swallowed)]), evaluate([("b", GOLD, cut)])]).body_errors == report.body_errors
+
+
+def test_the_error_table_sums_the_rows_past_its_limit() -> None:
+    report = evaluate([("a", GOLD, lines([(H, 0), (F, 0), (X, 0), (B, 0), (H, 1), (B, 0)]))])
+    table = format_errors({"model": report}, limit=1)
+    assert "| 2 other kinds | | | 3 |" in table  # "src" (1) and "d e" (2) past the first row
