@@ -80,9 +80,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         out = {name: r.to_dict() for name, r in reports.items()}
         if args.errors:
             for name, r in reports.items():
-                out[name]["primary_body_errors"] = [
-                    {"gold": g, "predicted": p, "tokens": n} for (g, p), n in r.body_errors.most_common()
-                ]
+                out[name]["primary_body_errors"] = r.body_error_rows()
         print(json.dumps(out, ensure_ascii=False, indent=2))
     else:
         print(format_table(reports))

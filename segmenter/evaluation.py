@@ -173,6 +173,10 @@ class Report:
             "clean_primary_share": self.clean_primary_share,
         }
 
+    def body_error_rows(self) -> list[dict[str, Any]]:
+        """``body_errors`` as JSON-ready rows, largest first."""
+        return [{"gold": g, "predicted": p, "tokens": n} for (g, p), n in self.body_errors.most_common()]
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = dict(self.summary())
         out["roles"] = {str(r): c.to_dict() for r, c in self.roles.items()}
@@ -186,16 +190,21 @@ def _line_kind(role: Role, article: int) -> str:
     return str(role)  # furniture: which article it sits in does not matter
 
 
+PRIMARY_BODY = _line_kind(Role.BODY, 0)
+
+
 def score_page(report: Report, page_id: str, gold: Sequence[LabelledLine], pred: Sequence[LabelledLine]) -> PageScore:
     """Add one page to ``report`` and return its own scores."""
     if len(gold) != len(pred):
         raise ValueError(f"page {page_id}: gold has {len(gold)} lines, prediction {len(pred)}")
     errors = []
-    for i, ((g_role, _, g_text), (p_role, _, p_text)) in enumerate(zip(gold, pred)):
+    for i, ((g_role, g_article, g_text), (p_role, p_article, p_text)) in enumerate(zip(gold, pred)):
         if g_text != p_text:
             raise ValueError(f"page {page_id}, line {i}: gold and prediction texts differ")
         if g_role is Role.BLANK and p_role is Role.BLANK:
             continue
+        if (g_role is Role.BODY and g_article == 0) != (p_role is Role.BODY and p_article == 0):
+            report.body_errors[(_line_kind(g_role, g_article), _line_kind(p_role, p_article))] += len(g_text.split())
         if g_role == p_role:
             report.roles[g_role].tp += 1
         else:
@@ -220,9 +229,6 @@ def score_page(report: Report, page_id: str, gold: Sequence[LabelledLine], pred:
     overlap = sum((g_tok & p_tok).values())
     body = Counts(overlap, sum(p_tok.values()) - overlap, sum(g_tok.values()) - overlap)
     report.body.add(body)
-    for (g_role, g_article, text), (p_role, p_article, _) in zip(gold, pred):
-        if (g_role is Role.BODY and g_article == 0) != (p_role is Role.BODY and p_article == 0):
-            report.body_errors[(_line_kind(g_role, g_article), _line_kind(p_role, p_article))] += len(text.split())
     count_right = _article_count(gold) == _article_count(pred)
     clean = g_tok == p_tok
     report.pages += 1
@@ -321,9 +327,6 @@ def format_rows(reports: dict[str, Report]) -> str:
             f"{s['article_count_accuracy']:.3f} |"
         )
     return "\n".join(out)
-
-
-PRIMARY_BODY = _line_kind(Role.BODY, 0)
 
 
 def format_errors(reports: dict[str, Report], limit: int = 12) -> str:
