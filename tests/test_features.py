@@ -253,8 +253,11 @@ def test_shortcut_gates_are_exact() -> None:
             continue
         for text in (ch, ch + "•", ch + ")", ch + '"'):
             assert not f._BULLET_RE.match(text) and not f._QUOTE_START_RE.match(text), hex(code)
-    # the URL and file-name expressions need "://" or a letter of the caseless-Latin flag
     table = f._char_table()
+    # a list item's head is translated only when the line has the digit flag: every
+    # character the translation changes carries it
+    assert all(table[code] & f._B_DIGIT for code in f._DIGITS_TO_ZERO)
+    # the URL and file-name expressions need "://" or a letter of the caseless-Latin flag
     for text in ("see www.x", "a.COM b", "x.ſa", "pic.JPG", "a.mp4", "x://y", "\u212aa.com"):
         flags = int(np.bitwise_or.reduce(table[f._code_points(text)]))
         assert flags & f._B_CASELESS_LATIN or ":" in text
