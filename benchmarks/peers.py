@@ -9,6 +9,9 @@ the same call for each.
 * ``segmenter``: the CRF pipeline, labels only (``Options(confidence=False,
   metadata=False)``, as ``segmenter label`` runs it).
 * ``segmenter-one-pass``: the same without the stacked second pass (``--one-pass``).
+* ``segmenter-pure``: ``segmenter`` with its features run from the Python source, not
+  the compiled module (``SEGMENTER_PURE_PYTHON=1`` in its process): the same labels
+  (``tests/test_compiled.py``), so only its speed is measured; what compiling gains.
 * ``justext``: jusText 3 with its Arabic stop list and default thresholds; each
   non-blank line is wrapped as one ``<p>`` of an HTML document; paragraphs it keeps
   are ``body``, the rest ``footer``; everything is article 0.
@@ -40,7 +43,9 @@ System = Callable[[str], Labelled]
 
 PEERS = ("justext", "trafilatura", "boilerpy3")
 ONE_PASS = "segmenter-one-pass"  # the shipped model's first pass alone (``--one-pass``)
-ALL_SYSTEMS = ("rules", "segmenter", ONE_PASS, *PEERS)
+PURE = "segmenter-pure"  # the same labels from the Python source of the features (speed only)
+ALL_SYSTEMS = ("rules", "segmenter", ONE_PASS, PURE, *PEERS)
+PURE_ENV = {"SEGMENTER_PURE_PYTHON": "1"}  # the environment of a process that runs PURE
 _MODULES = {"justext": "justext", "trafilatura": "trafilatura", "boilerpy3": "boilerpy3"}
 
 
@@ -163,6 +168,12 @@ def make_system(name: str, *, model_path: str | Path | None = None) -> System:
         return make_segmenter(model_path)
     if name == ONE_PASS:
         return make_segmenter(model_path, second_pass=False)
+    if name == PURE:
+        import segmenter
+
+        if segmenter.compiled_modules():
+            raise RuntimeError(f"{PURE} runs in a process started with {PURE_ENV}: here {segmenter.compiled_modules()} run compiled")
+        return make_segmenter(model_path)
     factories = {"justext": make_justext, "trafilatura": make_trafilatura, "boilerpy3": make_boilerpy3}
     if name not in factories:
         raise ValueError(f"unknown system {name!r}; choose from {ALL_SYSTEMS}")

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import corpus as corpus_mod
-from benchmarks.peers import ALL_SYSTEMS, PEERS, available, make_system, versions
+from benchmarks.peers import ALL_SYSTEMS, PEERS, PURE, PURE_ENV, available, make_system, versions
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
@@ -105,8 +105,8 @@ def _proc_status_kb(field: str, pid: int | str = "self") -> int:
     return 0
 
 
-def _child_env() -> dict[str, str]:
-    env = dict(os.environ)
+def _child_env(pure: bool = False) -> dict[str, str]:
+    env = dict(os.environ, **PURE_ENV) if pure else dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env[var] = "1"
@@ -115,10 +115,11 @@ def _child_env() -> dict[str, str]:
 
 def _run_worker(spec: dict[str, Any]) -> dict[str, Any]:
     """Run a worker (this module, ``--worker``) in a fresh process; return its JSON."""
+    pure = PURE in (spec.get("system"), *spec.get("systems", ()))
     proc = subprocess.run(
         [sys.executable, "-m", "benchmarks.run", "--worker", json.dumps(spec)],
         cwd=ROOT,
-        env=_child_env(),
+        env=_child_env(pure),
         capture_output=True,
         text=True,
     )
@@ -355,6 +356,8 @@ def run_accuracy(systems: list[str], model: str | None, limit: int | None) -> di
         results[set_name] = {}
         reports[set_name] = {}
         for name in systems:
+            if name == PURE:  # the same labels as "segmenter" (tests/test_compiled.py): timed only
+                continue
             report = evaluate_system(make_system(name, model_path=model), pages)
             results[set_name][name] = report.to_dict()
             reports[set_name][name] = report

@@ -1,0 +1,111 @@
+"""The compiled feature module (``setup.py``, Cython) against its Python source.
+
+When the package was built with Cython, ``segmenter.features`` is an extension module
+compiled from ``segmenter/features.py``; these tests load that source as a second,
+pure-Python module and hold both to the same features, line for line. Without a build
+(``pip install`` without a C compiler, or ``SEGMENTER_PURE_PYTHON=1``), the comparison
+is skipped and the staleness check is still tested.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.machinery
+import importlib.util
+import itertools
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import segmenter
+from segmenter import _compiled
+from segmenter import features as F
+from segmenter.io import read_gold
+
+ROOT = Path(__file__).resolve().parents[1]
+COMPILED = isinstance(F.__loader__, importlib.machinery.ExtensionFileLoader)
+needs_build = pytest.mark.skipif(not COMPILED, reason="segmenter.features runs as pure Python here (no compiled build)")
+
+
+@pytest.fixture(scope="module")
+def source_module():
+    """``segmenter/features.py`` run as plain Python, beside the compiled module."""
+    spec = importlib.util.spec_from_file_location("_features_from_source", ROOT / "segmenter" / "features.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while it runs
+    try:
+        spec.loader.exec_module(module)
+        assert not isinstance(module.__loader__, importlib.machinery.ExtensionFileLoader)
+        yield module
+    finally:
+        del sys.modules[spec.name]
+
+
+def test_compiled_modules_reports_what_runs() -> None:
+    assert segmenter.compiled_modules() == (["segmenter.features"] if COMPILED else [])
+
+
+@needs_build
+def test_the_build_is_from_the_current_source() -> None:
+    assert _compiled.build_is_current(Path(F.__file__))
+
+
+@needs_build
+def test_compiled_and_source_give_the_same_features_on_the_fixtures(source_module) -> None:
+    pages = itertools.chain(
+        read_gold(ROOT / "fixtures" / "seeds-gold.jsonl"),
+        itertools.islice(read_gold(ROOT / "fixtures" / "composed-test.jsonl.gz"), 300),
+    )
+    for page in pages:
+        texts = [text for _, _, text in page.lines]
+        assert F.page_features(texts) == source_module.page_features(texts), page.id
+        assert F.label_context_features(["B-headline", "I-body", "footer"]) == source_module.label_context_features(
+            ["B-headline", "I-body", "footer"]
+        )
+
+
+_PIECES = st.one_of(
+    st.sampled_from(list("ابتثجحخدذرسشصضطظعغفقكلمنهويءأإآىةـًٌٍَُِّْیک٠١٢٣٤٥٦٧٨٩۰۱۲")),
+    st.sampled_from(["في", "من", "اقرأ أيضا", "المصدر:", "t.co/x", "(@user) May 3, 2020", "10:30 م", "1440 هـ", "🔥", " ", ".", "\u200f"]),
+    st.characters(blacklist_categories=("Cs",)),
+)
+
+
+@needs_build
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(_PIECES, max_size=40).map("".join), max_size=8))
+def test_compiled_and_source_agree_on_arbitrary_text(source_module, texts: list[str]) -> None:
+    assert F.page_features(texts) == source_module.page_features(texts)
+
+
+def test_a_build_is_current_only_with_the_digest_of_the_source_beside_it(tmp_path: Path) -> None:
+    built = tmp_path / "features.cpython-311-x86_64-linux-gnu.so"
+    built.write_bytes(b"\x7fELF")
+    assert _compiled.build_is_current(built)  # no source beside it: the build is all there is
+    source = tmp_path / "features.py"
+    source.write_text("X = 1\n")
+    assert not _compiled.build_is_current(built)  # no stamp
+    stamp = tmp_path / "features.sha256"
+    stamp.write_text(hashlib.sha256(b"X = 1\n").hexdigest() + "\n")
+    assert _compiled.build_is_current(built)
+    source.write_text("X = 2\n")  # edited after the build
+    assert not _compiled.build_is_current(built)
+
+
+@needs_build
+def test_pure_python_can_be_asked_for() -> None:
+    code = "import segmenter, segmenter.features as f; print(segmenter.compiled_modules(), f.__file__.endswith('.py'))"
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env={"SEGMENTER_PURE_PYTHON": "1", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    ).stdout
+    assert out.split() == ["[]", "True"]
