@@ -1083,7 +1083,30 @@ def page_parts(texts: Sequence[str]) -> PageParts:
     """Own and context features of every non-blank line of a page (pure)."""
     blank = list(map(is_blank, texts))
     positions = [i for i, b in enumerate(blank) if not b]
-    views = line_views_cached([texts[i] for i in positions])
+    return _page_context(texts, blank, positions, line_views_cached([texts[i] for i in positions]))
+
+
+def page_parts_many(pages: Sequence[Sequence[str]]) -> list[PageParts]:
+    """:func:`page_parts` of each page, the lines of all of them measured at once.
+
+    A line's own features do not depend on the lines measured with it, so the pages'
+    lines are measured together (one NumPy pass over the batch, not one per page; the
+    array calls cost the same for 30 lines as for 2,000) and the context is then added
+    page by page. The same parts as :func:`page_parts` of each page.
+    """
+    blanks = [list(map(is_blank, texts)) for texts in pages]
+    positions = [[i for i, b in enumerate(blank) if not b] for blank in blanks]
+    views = line_views_cached([texts[i] for texts, at in zip(pages, positions) for i in at])
+    out: list[PageParts] = []
+    start = 0
+    for texts, blank, at in zip(pages, blanks, positions):
+        out.append(_page_context(texts, blank, at, views[start : start + len(at)]))
+        start += len(at)
+    return out
+
+
+def _page_context(texts: Sequence[str], blank: list[bool], positions: list[int], views: list[LineView]) -> PageParts:
+    """The page-context features of a page's non-blank lines, from their own (``views``)."""
     n = len(views)
     n_lines = len(texts)
     page_has_blanks = n < n_lines

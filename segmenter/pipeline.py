@@ -22,7 +22,7 @@ from typing import Literal, TypeVar
 
 from segmenter import metadata as metadata_stage
 from segmenter.assembly import assemble, build_lines
-from segmenter.features import PageParts, page_parts
+from segmenter.features import PageParts, page_parts, page_parts_many
 from segmenter.reading import RawLine, sanitize, split_lines
 from segmenter.tagging import LABELS, CrfModel, Decoding, TagResult, articles_from_labels, label_role
 from segmenter.types import ModelError, Page, Role, SegmenterError
@@ -145,8 +145,9 @@ class Segmenter:
     def _segment_batch(self, items: list[tuple[int, object]]) -> list[Page | SkippedItem]:
         """Pages of ``(position, item)`` pairs, in order; a bad item is skipped and said why.
 
-        Each page is read alone and all are tagged together (:meth:`CrfModel.tag_parts_many`),
-        which gives the labels :meth:`segment` gives, faster; the garbage collector is
+        The pages' lines are measured together (:func:`segmenter.features.page_parts_many`)
+        and all pages are tagged together (:meth:`CrfModel.tag_parts_many`), which gives
+        the labels :meth:`segment` gives, faster; the garbage collector is
         paused meanwhile (``Options.pause_gc``).
         """
         with collector_paused(self.options.pause_gc):
@@ -154,15 +155,16 @@ class Segmenter:
 
     def _segment_batch_now(self, items: list[tuple[int, object]]) -> list[Page | SkippedItem]:
         out: list[Page | SkippedItem | None] = [None] * len(items)
-        read: list[tuple[int, int, object, str | None, list[RawLine], PageParts]] = []
+        lines: list[tuple[int, int, object, str | None, list[RawLine]]] = []
         for slot, (index, item) in enumerate(items):
             try:
                 page_id, text = _item_text(item)
-                raw, parts = _read(text)
+                lines.append((slot, index, item, page_id, split_lines(sanitize(text))))
             except (TypeError, ValueError, SegmenterError) as exc:
                 out[slot] = _skipped(index, item, exc)
-                continue
-            read.append((slot, index, item, page_id, raw, parts))
+        # the batch's lines measured at once (page_parts_many): the features of page_parts
+        all_parts = page_parts_many([[line.text for line in raw] for *_, raw in lines])
+        read = [(*page, parts) for page, parts in zip(lines, all_parts)]
         results = self.model.tag_parts_many(
             [parts for *_, parts in read], marginals=self.options.confidence, second_pass=self.options.second_pass
         )

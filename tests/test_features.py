@@ -416,3 +416,13 @@ def test_a_free_standing_tatweel_reads_as_a_dash_and_a_stretching_one_as_nothing
 @given(st.lists(_MESSY_TEXT, max_size=8))
 def test_the_page_wide_mark_search_rewrites_exactly_the_lines_that_hold_a_mark(texts: list[str]) -> None:
     assert F.without_marks(texts) == [F._without_marks(t) for t in texts]
+
+
+def test_pages_measured_together_get_the_parts_of_each_page_alone(seed_pages) -> None:
+    """:func:`page_parts_many` (the batch path of ``segment_many``) equals :func:`page_parts` page by page."""
+    pages = [[text for _, _, text in page.lines] for page in seed_pages]
+    pages += [[], [""], ["  ", ""], ["عاجل", "", "عاجل"], pages[0][:3]]
+    F._LINE_CACHE.clear()
+    together = F.page_parts_many(pages)
+    F._LINE_CACHE.clear()
+    assert together == [F.page_parts(texts) for texts in pages]
