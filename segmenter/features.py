@@ -861,7 +861,7 @@ def _view(
                 date_tokens += 1
     has_digit = digit_tokens > 0 or flags & _B_DIGIT != 0  # [0-9] in norm
     if has_digit:
-        if _YEAR_RE.search(norm):
+        if ("19" in norm or "20" in norm) and _YEAR_RE.search(norm):  # a year opens with either
             feats.append("date:year")
         if ":" in norm and _TIME_RE.search(norm):
             feats.append("date:time")
@@ -874,7 +874,7 @@ def _view(
             feats.append("date:numeric")
         if _AM_PM_RE.search(norm):
             feats.append("date:ampm")
-        if _ENGLISH_ORDINAL_RE.search(norm):
+        if has_latin and _ENGLISH_ORDINAL_RE.search(norm):  # "st", "nd", "rd", "th": Latin letters
             feats.append("date:ordinal")
     if ("gmt" in norm or "utc" in norm or "توقيت" in norm) and _GMT_RE.search(norm):
         feats.append("date:gmt")
@@ -883,8 +883,9 @@ def _view(
 
     # byline shapes
     if n_tok <= 10:
-        # both shapes need a literal character: a separator, an opening parenthesis
-        if not _BYLINE_SEPARATORS.isdisjoint(stripped) and _BYLINE_AGENCY_RE.match(stripped):
+        # both shapes need a literal character: a separator, an opening parenthesis; the
+        # first has no digit anywhere (the flag: a digit in the line's measured prefix)
+        if not flags & _B_DIGIT and not _BYLINE_SEPARATORS.isdisjoint(stripped) and _BYLINE_AGENCY_RE.match(stripped):
             feats.append("byline:sep_shape")
         if "(" in stripped and _PAREN_PLACE_RE.search(stripped):
             feats.append("byline:paren_place")

@@ -267,6 +267,12 @@ def test_shortcut_gates_are_exact() -> None:
         ch = chr(code)
         assert not f._URL_HINT_RE.search(f"a.{ch}om") and not f._URL_HINT_RE.search(f"{ch}ww.x")
         assert not f._FILE_NAME_RE.search(f"a.{ch}ng") and not f._FILE_NAME_RE.search(f"a.{ch}p4")
+        # an English ordinal's suffix is two letters of the flag
+        for suffix in ("st", "nd", "rd", "th"):
+            assert not f._ENGLISH_ORDINAL_RE.search(f"1{ch}{suffix[1]}") and not f._ENGLISH_ORDINAL_RE.search(f"1{suffix[0]}{ch}")
+    # a byline of the separator shape holds no digit (of the flag's kinds, nor any other)
+    for digit in "0٣۷":
+        assert not f._BYLINE_AGENCY_RE.match(f"كتب{digit} - سعيد العلي") and not f._BYLINE_AGENCY_RE.match(f"كتب - سعيد{digit}")
 
 
 def test_list_header_length_bound() -> None:
