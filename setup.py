@@ -2,9 +2,10 @@
 
 ``segmenter/features.py`` is plain Python. When Cython and a C compiler are at hand it is
 also compiled, as it is, into an extension module of the same name, which Python then
-imports instead: the same features, about a quarter faster (README, *Speed*). Without
-them, or with ``SEGMENTER_PURE_PYTHON=1`` set at build time, the build goes on and the
-package runs as pure Python.
+imports instead: the same features, faster (README, *Dependencies*). So is the Viterbi
+kernel ``segmenter/_viterbi.pyx``, which :mod:`segmenter.tagging` uses in place of its
+NumPy steps. Without them, or with ``SEGMENTER_PURE_PYTHON=1`` set at build time, the
+build goes on and the package runs as pure Python.
 
 Next to each compiled module the build writes ``<module>.sha256``, the SHA-256 of the
 source it was compiled from: :mod:`segmenter._compiled` uses the compiled module only
@@ -21,11 +22,13 @@ from pathlib import Path
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
-COMPILED_MODULES = ("segmenter.features",)
+COMPILED_MODULES = ("segmenter.features", "segmenter._viterbi")
 
 
 def _source(module: str) -> Path:
-    return Path(*module.split(".")).with_suffix(".py")
+    """``features.py`` (compiled as it is) or ``_viterbi.pyx`` (a kernel written for Cython)."""
+    path = Path(*module.split(".")).with_suffix(".py")
+    return path if path.exists() else path.with_suffix(".pyx")
 
 
 class BuildWithDigests(build_ext):

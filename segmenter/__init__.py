@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from segmenter._compiled import COMPILED as _COMPILED  # first: picks compiled or source modules
+from segmenter import _compiled  # first: picks compiled or source modules
 from segmenter.pipeline import Options, Segmenter, SkippedItem, segment
 from segmenter.types import Article, InputError, Line, ModelError, Page, Role, SegmenterError, Tweet
 
@@ -33,7 +33,10 @@ __version__ = "0.1.0"
 
 def compiled_modules() -> list[str]:
     """The modules running compiled (Cython) in this process; empty: pure Python."""
-    return [name for name, compiled in _COMPILED.items() if compiled]
+    from segmenter import tagging  # noqa: F401  # asks for its kernel when imported
+
+    status = {**_compiled.COMPILED, **_compiled.KERNEL_STATUS}
+    return [name for name, compiled in status.items() if compiled]
 
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())

@@ -5,7 +5,9 @@ stamps each with the SHA-256 of its source (``<module>.sha256``). Python imports
 extension module before a ``.py`` of the same name, so after an edit of the source a
 stale build would run silently; this module, imported first by the package, loads the
 source instead (with a warning) when the stamp does not match it, when there is no
-stamp, or when ``SEGMENTER_PURE_PYTHON=1`` is set.
+stamp, or when ``SEGMENTER_PURE_PYTHON=1`` is set. A kernel written for Cython
+(``_viterbi.pyx``) has no Python source to fall back on: :func:`kernel` gives None
+then, and its caller runs its own NumPy code.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ import os
 import sys
 import warnings
 from pathlib import Path
+from types import ModuleType
 
-COMPILABLE = ("segmenter.features",)
+COMPILABLE = ("segmenter.features",)  # Python modules, compiled as they are
+KERNELS = ("segmenter._viterbi",)  # modules written for Cython, optional
 
 
 def _use_source(name: str, source: Path) -> None:
@@ -30,11 +34,12 @@ def _use_source(name: str, source: Path) -> None:
 
 
 def _source_of(built: Path) -> Path:
-    return built.with_name(built.name.split(".", 1)[0] + ".py")
+    source = built.with_name(built.name.split(".", 1)[0] + ".py")
+    return source if source.exists() else source.with_suffix(".pyx")
 
 
 def build_is_current(built: Path) -> bool:
-    """Was the extension module at ``built`` compiled from the ``.py`` beside it?
+    """Was the extension module at ``built`` compiled from the ``.py`` (or ``.pyx``) beside it?
 
     ``features.cpython-311-x86_64-linux-gnu.so`` is checked against ``features.py`` by
     the stamp ``features.sha256`` the build wrote; no source beside it counts as current
@@ -78,4 +83,29 @@ def choose() -> dict[str, bool]:
     return status
 
 
+def kernel(name: str) -> ModuleType | None:
+    """The compiled kernel ``name`` if it is built from its current source, else None."""
+    if os.environ.get("SEGMENTER_PURE_PYTHON") == "1":
+        KERNEL_STATUS[name] = False
+        return None
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.origin is None:
+        KERNEL_STATUS[name] = False
+        return None
+    built = Path(spec.origin)
+    if not build_is_current(built):
+        warnings.warn(
+            f"{built.name} was not built from the current {_source_of(built).name}; not using it "
+            "(rebuild with `pip install -e .`)",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        KERNEL_STATUS[name] = False
+        return None
+    module = importlib.import_module(name)
+    KERNEL_STATUS[name] = True
+    return module
+
+
 COMPILED: dict[str, bool] = choose()
+KERNEL_STATUS: dict[str, bool] = {}  # filled as the kernels are asked for

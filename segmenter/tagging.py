@@ -46,6 +46,7 @@ from segmenter.features import (
     PageParts,
     label_context_features,
 )
+from segmenter._compiled import kernel
 from segmenter.types import CONTENT_ROLES, ModelError, Role
 
 CONTENT_ORDER: tuple[Role, ...] = (Role.HEADLINE, Role.DATELINE, Role.BODY, Role.TWEET)
@@ -60,6 +61,9 @@ NEG_INF = -1e30
 # 24,000 training pages and on none of the test split
 PRIMARY_BODY_MIN_TOKENS = LONG_TOKENS
 _OWN_CACHE_SIZE = 8_192  # memoised own-feature blocks (under 1 KB each)
+# the Viterbi search in C over the allowed transitions (segmenter/_viterbi.pyx), if built;
+# without it the NumPy steps below find the same paths
+_VITERBI = kernel("segmenter._viterbi")
 
 
 @dataclass(slots=True, frozen=True)
@@ -385,6 +389,15 @@ class CrfModel:
         self._state_trans_exp = np.exp(self._state_trans)  # disallowed: exp(-1e30) = 0
         # row j: the scores into state j from every state (Viterbi reduces along rows)
         self._state_trans_into = np.ascontiguousarray(self._state_trans.transpose(0, 2, 1))
+        # for the compiled search: the states each state may be entered from, per line kind
+        # (sources[first[kind, j]:first[kind, j + 1]], increasing)
+        allowed_into = lat.allowed.transpose(0, 2, 1)  # [kind, j, i]: i -> j allowed
+        n_states = allowed_into.shape[1]
+        # nonzero lists (kind, j, i) in order: the sources of (kind, j) start after all before it
+        offsets = np.concatenate(([0], allowed_into.sum(axis=2).ravel().cumsum())).astype(np.intp)
+        self._first_source = np.stack([offsets[k * n_states : (k + 1) * n_states + 1] for k in (0, 1)])
+        self._sources = np.nonzero(allowed_into)[2].astype(np.intp)
+        self._end_allowed_u8 = lat.end_allowed.astype(np.uint8)
         if self.second_pass is not None:
             self.second_pass.set_decoding(decoding)
 
@@ -528,8 +541,34 @@ class CrfModel:
             return TagResult([], [])
         kinds = [0] * n if short is None else [1 if k else 0 for k in short]
         unary = label_scores[:, self._lattice.state_label]  # (n, S)
-        into_kind = self._state_trans_into  # into[kind][j, i]: transition i -> j, rows contiguous
         start = np.where(self._lattice.start_allowed[kinds[0]], unary[0], NEG_INF)
+        if _VITERBI is not None:
+            path = self._compiled_path(unary, np.array(kinds, dtype=np.intp), start)
+        else:
+            path = self._numpy_path(unary, kinds, start)
+        labels = [self.labels[self._lattice.state_label[s]] for s in path]
+        if not marginals:
+            return TagResult(labels, [1.0] * n)
+        return TagResult(labels, self._label_marginals(unary, start, kinds, path))
+
+    def _compiled_path(self, unary: np.ndarray, kinds: np.ndarray, start: np.ndarray) -> list[int]:
+        """The best state path of a page by the compiled search (:mod:`segmenter._viterbi`)."""
+        assert _VITERBI is not None
+        return _VITERBI.best_path(
+            self._state_trans_into,
+            self._first_source,
+            self._sources,
+            kinds,
+            np.ascontiguousarray(unary),
+            start,
+            self._end_allowed_u8,
+            NEG_INF,
+        )
+
+    def _numpy_path(self, unary: np.ndarray, kinds: Sequence[int], start: np.ndarray) -> list[int]:
+        """The best state path of a page by NumPy steps (the search without the compiled kernel)."""
+        n = len(unary)
+        into_kind = self._state_trans_into  # into[kind][j, i]: transition i -> j, rows contiguous
         delta = start
         n_states = len(start)
         states = np.arange(n_states)
@@ -549,10 +588,7 @@ class CrfModel:
             state = pointers[t][state]
             path.append(state)
         path.reverse()
-        labels = [self.labels[self._lattice.state_label[s]] for s in path]
-        if not marginals:
-            return TagResult(labels, [1.0] * n)
-        return TagResult(labels, self._label_marginals(unary, start, kinds, path))
+        return path
 
     def decode_many(
         self,
@@ -568,8 +604,10 @@ class CrfModel:
         pays it once per position instead of once per page and line. The same
         operations on the same numbers as :meth:`decode`: the same labels.
         """
-        if len(label_scores) == 1:  # one page: the stepping below would only cost more calls
-            return [self.decode(label_scores[0], short[0], marginals=marginals)]
+        if len(label_scores) == 1 or _VITERBI is not None:
+            # one page: the stepping below would only cost more calls; compiled: C loops
+            # page by page cost less than NumPy steps over all pages
+            return [self.decode(scores, kinds, marginals=marginals) for scores, kinds in zip(label_scores, short)]
         lat = self._lattice
         results = [TagResult([], []) for _ in label_scores]
         # longest pages first: the pages still going at any line position are a prefix

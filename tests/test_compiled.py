@@ -21,14 +21,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import numpy as np
+
 import segmenter
 from segmenter import _compiled
 from segmenter import features as F
+from segmenter import tagging
 from segmenter.io import read_gold
+from segmenter.pipeline import default_model_paths
+from segmenter.tagging import NEG_INF, CrfModel, short_lines
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPILED = isinstance(F.__loader__, importlib.machinery.ExtensionFileLoader)
 needs_build = pytest.mark.skipif(not COMPILED, reason="segmenter.features runs as pure Python here (no compiled build)")
+needs_kernel = pytest.mark.skipif(tagging._VITERBI is None, reason="the Viterbi kernel is not built here")
 
 
 @pytest.fixture(scope="module")
@@ -47,12 +53,15 @@ def source_module():
 
 
 def test_compiled_modules_reports_what_runs() -> None:
-    assert segmenter.compiled_modules() == (["segmenter.features"] if COMPILED else [])
+    expected = ["segmenter.features"] * COMPILED + ["segmenter._viterbi"] * (tagging._VITERBI is not None)
+    assert segmenter.compiled_modules() == expected
 
 
 @needs_build
 def test_the_build_is_from_the_current_source() -> None:
     assert _compiled.build_is_current(Path(F.__file__))
+    if tagging._VITERBI is not None:
+        assert _compiled.build_is_current(Path(tagging._VITERBI.__file__))
 
 
 @needs_build
@@ -109,3 +118,40 @@ def test_pure_python_can_be_asked_for() -> None:
         cwd=ROOT,
     ).stdout
     assert out.split() == ["[]", "True"]
+
+
+def _both_paths(model: CrfModel, unary: np.ndarray, kinds: list[int]) -> tuple[list[int], list[int]]:
+    start = np.where(model._lattice.start_allowed[kinds[0]], unary[0], NEG_INF)
+    return model._numpy_path(unary, kinds, start), model._compiled_path(unary, np.array(kinds, dtype=np.intp), start)
+
+
+@needs_kernel
+def test_the_compiled_search_finds_the_numpy_paths_on_the_fixtures() -> None:
+    model = CrfModel.load(*default_model_paths())
+    pages = itertools.chain(
+        read_gold(ROOT / "fixtures" / "seeds-gold.jsonl"),
+        itertools.islice(read_gold(ROOT / "fixtures" / "composed-test.jsonl.gz"), 300),
+    )
+    for page in pages:
+        parts = F.page_parts([text for _, _, text in page.lines])
+        for one in (model, model.second_pass):
+            if one is None or not parts.views:
+                continue
+            unary = one.unary_from_parts(parts)[:, one._lattice.state_label]
+            numpy_path, compiled_path = _both_paths(one, unary, [int(k) for k in short_lines(parts)])
+            assert numpy_path == compiled_path, page.id
+
+
+@needs_kernel
+def test_the_compiled_search_keeps_the_first_of_equal_scores() -> None:
+    """Whole-number scores tie everywhere: both searches must break ties alike (argmax's first)."""
+    model = CrfModel.load(*default_model_paths())
+    model._state_trans_into = np.where(model._state_trans_into > NEG_INF / 2, np.round(model._state_trans_into), NEG_INF)
+    rng = np.random.default_rng(7)
+    n_states = len(model._lattice.state_label)
+    for _ in range(500):
+        n = int(rng.integers(1, 30))
+        unary = np.round(rng.normal(0, 1, (n, n_states)))
+        kinds = rng.integers(0, 2, n).tolist()
+        numpy_path, compiled_path = _both_paths(model, unary, kinds)
+        assert numpy_path == compiled_path

@@ -118,13 +118,25 @@ def _path_score(model: CrfModel, unary: np.ndarray, path: tuple[int, ...], decod
     return score
 
 
+@pytest.fixture(params=["compiled", "numpy"])
+def search(request, monkeypatch) -> str:
+    """Run a test with the compiled Viterbi kernel (if built) and with the NumPy steps."""
+    from segmenter import tagging
+
+    if request.param == "numpy":
+        monkeypatch.setattr(tagging, "_VITERBI", None)
+    elif tagging._VITERBI is None:
+        pytest.skip("the Viterbi kernel is not built here")
+    return request.param
+
+
 _DECODINGS = [Decoding(), Decoding(open_second=-2.0, open_later=0.5), Decoding(open_second=1.5, open_later=-1.0)]
 
 
 @pytest.mark.parametrize("decoding", _DECODINGS)
 @pytest.mark.parametrize("short", [None, [False, True, True, False], [True, True, False, True]])
 def test_constrained_viterbi_matches_brute_force(
-    toy_model: CrfModel, short: list[bool] | None, decoding: Decoding
+    toy_model: CrfModel, short: list[bool] | None, decoding: Decoding, search: str
 ) -> None:
     """On short sequences, Viterbi finds the best path among all allowed ones."""
     import itertools
@@ -313,7 +325,7 @@ def test_both_passes_scored_at_once_equal_each_pass_scored_alone(seed_pages) -> 
 
 
 @pytest.mark.parametrize("marginals", [False, True])
-def test_decoding_many_pages_at_once_equals_one_by_one(seed_pages, marginals: bool) -> None:
+def test_decoding_many_pages_at_once_equals_one_by_one(seed_pages, marginals: bool, search: str) -> None:
     """The batched Viterbi (pages of every length stepped together) picks the same labels."""
     from segmenter.features import page_parts
     from segmenter.io import read_gold
