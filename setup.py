@@ -3,7 +3,7 @@
 ``segmenter/features.py`` is plain Python. When Cython and a C compiler are at hand it is
 also compiled, as it is, into an extension module of the same name, which Python then
 imports instead: the same features, faster (README, *Dependencies*). So is the Viterbi
-kernel ``segmenter/_viterbi.pyx``, which :mod:`segmenter.tagging` uses in place of its
+kernel ``segmenter/_decoding.pyx``, which :mod:`segmenter.tagging` uses in place of its
 NumPy steps. Without them, or with ``SEGMENTER_PURE_PYTHON=1`` set at build time, the
 build goes on and the package runs as pure Python.
 
@@ -22,11 +22,11 @@ from pathlib import Path
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
-COMPILED_MODULES = ("segmenter.features", "segmenter._viterbi")
+COMPILED_MODULES = ("segmenter.features", "segmenter._decoding")
 
 
 def _source(module: str) -> Path:
-    """``features.py`` (compiled as it is) or ``_viterbi.pyx`` (a kernel written for Cython)."""
+    """``features.py`` (compiled as it is) or ``_decoding.pyx`` (a kernel written for Cython)."""
     path = Path(*module.split(".")).with_suffix(".py")
     return path if path.exists() else path.with_suffix(".pyx")
 

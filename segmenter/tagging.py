@@ -61,9 +61,9 @@ NEG_INF = -1e30
 # 24,000 training pages and on none of the test split
 PRIMARY_BODY_MIN_TOKENS = LONG_TOKENS
 _OWN_CACHE_SIZE = 8_192  # memoised own-feature blocks (under 1 KB each)
-# the Viterbi search in C over the allowed transitions (segmenter/_viterbi.pyx), if built;
-# without it the NumPy steps below find the same paths
-_VITERBI = kernel("segmenter._viterbi")
+# the Viterbi search and forward-backward in C over the allowed transitions
+# (segmenter/_decoding.pyx), if built; without it the NumPy steps below do the same
+_KERNEL = kernel("segmenter._decoding")
 
 
 @dataclass(slots=True, frozen=True)
@@ -398,6 +398,8 @@ class CrfModel:
         self._first_source = np.stack([offsets[k * n_states : (k + 1) * n_states + 1] for k in (0, 1)])
         self._sources = np.nonzero(allowed_into)[2].astype(np.intp)
         self._end_allowed_u8 = lat.end_allowed.astype(np.uint8)
+        self._state_trans_exp_into = np.ascontiguousarray(self._state_trans_exp.transpose(0, 2, 1))
+        self._state_label_intp = lat.state_label.astype(np.intp)
         if self.second_pass is not None:
             self.second_pass.set_decoding(decoding)
 
@@ -542,7 +544,7 @@ class CrfModel:
         kinds = [0] * n if short is None else [1 if k else 0 for k in short]
         unary = label_scores[:, self._lattice.state_label]  # (n, S)
         start = np.where(self._lattice.start_allowed[kinds[0]], unary[0], NEG_INF)
-        if _VITERBI is not None:
+        if _KERNEL is not None:
             path = self._compiled_path(unary, np.array(kinds, dtype=np.intp), start)
         else:
             path = self._numpy_path(unary, kinds, start)
@@ -552,15 +554,15 @@ class CrfModel:
         return TagResult(labels, self._label_marginals(unary, start, kinds, path))
 
     def _compiled_path(self, unary: np.ndarray, kinds: np.ndarray, start: np.ndarray) -> list[int]:
-        """The best state path of a page by the compiled search (:mod:`segmenter._viterbi`)."""
-        assert _VITERBI is not None
-        return _VITERBI.best_path(
+        """The best state path of a page by the compiled search (:mod:`segmenter._decoding`)."""
+        assert _KERNEL is not None
+        return _KERNEL.best_path(
             self._state_trans_into,
             self._first_source,
             self._sources,
             kinds,
             np.ascontiguousarray(unary),
-            start,
+            np.ascontiguousarray(start),
             self._end_allowed_u8,
             NEG_INF,
         )
@@ -604,7 +606,7 @@ class CrfModel:
         pays it once per position instead of once per page and line. The same
         operations on the same numbers as :meth:`decode`: the same labels.
         """
-        if len(label_scores) == 1 or _VITERBI is not None:
+        if len(label_scores) == 1 or _KERNEL is not None:
             # one page: the stepping below would only cost more calls; compiled: C loops
             # page by page cost less than NumPy steps over all pages
             return [self.decode(scores, kinds, marginals=marginals) for scores, kinds in zip(label_scores, short)]
@@ -670,6 +672,23 @@ class CrfModel:
         space only if a scale underflows.
         """
         n, s = unary.shape
+        if _KERNEL is not None:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                emit = np.ascontiguousarray(np.exp(unary - unary.max(axis=1, keepdims=True)))
+                first = np.ascontiguousarray(np.exp(start - start.max()))
+            mass = _KERNEL.chosen_label_mass(
+                self._state_trans_exp_into,
+                self._first_source,
+                self._sources,
+                np.array(kinds, dtype=np.intp),
+                emit,
+                first,
+                self._end_allowed_u8,
+                self._state_label_intp,
+                np.array(path, dtype=np.intp),
+            )
+            # None: a scale underflowed (as a nan or a zero sum below): the log-space version
+            return self._label_marginals_log(unary, start, kinds, path) if mass is None else mass
         trans = self._state_trans_exp
         with np.errstate(divide="ignore", invalid="ignore"):  # an underflow shows as nan: fall back
             emit = np.exp(unary - unary.max(axis=1, keepdims=True))

@@ -34,7 +34,7 @@ from segmenter.tagging import NEG_INF, CrfModel, short_lines
 ROOT = Path(__file__).resolve().parents[1]
 COMPILED = isinstance(F.__loader__, importlib.machinery.ExtensionFileLoader)
 needs_build = pytest.mark.skipif(not COMPILED, reason="segmenter.features runs as pure Python here (no compiled build)")
-needs_kernel = pytest.mark.skipif(tagging._VITERBI is None, reason="the Viterbi kernel is not built here")
+needs_kernel = pytest.mark.skipif(tagging._KERNEL is None, reason="the Viterbi kernel is not built here")
 
 
 @pytest.fixture(scope="module")
@@ -53,15 +53,15 @@ def source_module():
 
 
 def test_compiled_modules_reports_what_runs() -> None:
-    expected = ["segmenter.features"] * COMPILED + ["segmenter._viterbi"] * (tagging._VITERBI is not None)
+    expected = ["segmenter.features"] * COMPILED + ["segmenter._decoding"] * (tagging._KERNEL is not None)
     assert segmenter.compiled_modules() == expected
 
 
 @needs_build
 def test_the_build_is_from_the_current_source() -> None:
     assert _compiled.build_is_current(Path(F.__file__))
-    if tagging._VITERBI is not None:
-        assert _compiled.build_is_current(Path(tagging._VITERBI.__file__))
+    if tagging._KERNEL is not None:
+        assert _compiled.build_is_current(Path(tagging._KERNEL.__file__))
 
 
 @needs_build
@@ -155,3 +155,35 @@ def test_the_compiled_search_keeps_the_first_of_equal_scores() -> None:
         kinds = rng.integers(0, 2, n).tolist()
         numpy_path, compiled_path = _both_paths(model, unary, kinds)
         assert numpy_path == compiled_path
+
+
+@needs_kernel
+def test_the_compiled_confidences_are_the_numpy_ones(monkeypatch) -> None:
+    model = CrfModel.load(*default_model_paths())
+    pages = itertools.chain(
+        read_gold(ROOT / "fixtures" / "seeds-gold.jsonl"),
+        itertools.islice(read_gold(ROOT / "fixtures" / "composed-test.jsonl.gz"), 200),
+    )
+    parts = [F.page_parts([text for _, _, text in page.lines]) for page in pages]
+    compiled = [model.tag_parts(p, marginals=True) for p in parts]
+    monkeypatch.setattr(tagging, "_KERNEL", None)
+    numpy = [model.tag_parts(p, marginals=True) for p in parts]
+    for a, b in zip(compiled, numpy):
+        assert a.labels == b.labels
+        assert np.allclose(a.confidence, b.confidence, rtol=0, atol=1e-9)
+        assert all(0.0 <= c <= 1.0 for c in a.confidence)
+
+
+@needs_kernel
+def test_the_compiled_confidences_fall_back_to_log_space_on_underflow(monkeypatch) -> None:
+    """Scores far apart underflow the scaled recursion: both paths give the log-space result."""
+    model = CrfModel.load(*default_model_paths())
+    n_states = len(model._lattice.state_label)
+    rng = np.random.default_rng(3)
+    unary = rng.normal(0, 800, (12, n_states))
+    kinds = [0] * 12
+    start = np.where(model._lattice.start_allowed[0], unary[0], NEG_INF)
+    path = model._compiled_path(unary, np.array(kinds, dtype=np.intp), start)
+    compiled = model._label_marginals(unary, start, kinds, path)
+    monkeypatch.setattr(tagging, "_KERNEL", None)
+    assert np.allclose(compiled, model._label_marginals(unary, start, kinds, path), rtol=0, atol=1e-9)

@@ -124,8 +124,8 @@ def search(request, monkeypatch) -> str:
     from segmenter import tagging
 
     if request.param == "numpy":
-        monkeypatch.setattr(tagging, "_VITERBI", None)
-    elif tagging._VITERBI is None:
+        monkeypatch.setattr(tagging, "_KERNEL", None)
+    elif tagging._KERNEL is None:
         pytest.skip("the Viterbi kernel is not built here")
     return request.param
 
