@@ -52,10 +52,13 @@ def _extensions() -> list[Extension]:
         return []
     modules = [Extension(name, [str(_source(name))], optional=True) for name in COMPILED_MODULES]
     try:
-        return cythonize(modules, compiler_directives={"language_level": "3"}, quiet=True)
+        extensions = cythonize(modules, compiler_directives={"language_level": "3"}, quiet=True)
     except Exception as exc:  # a Cython that cannot translate the module: build it pure
         print(f"segmenter: not compiling {', '.join(COMPILED_MODULES)} ({exc}); pure Python", file=sys.stderr)
         return []
+    for extension in extensions:  # cythonize's copies drop the flag: no C compiler must not fail the build
+        extension.optional = True
+    return extensions
 
 
 setup(ext_modules=_extensions(), cmdclass={"build_ext": BuildWithDigests})
