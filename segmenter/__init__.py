@@ -36,7 +36,7 @@ def compiled_modules() -> list[str]:
     from segmenter import tagging  # noqa: F401  # asks for its kernel when imported
 
     status = {**_compiled.COMPILED, **_compiled.KERNEL_STATUS}
-    return [name for name, compiled in status.items() if compiled]
+    return [name for name in (*_compiled.COMPILABLE, *_compiled.KERNELS) if status.get(name)]
 
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
