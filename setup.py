@@ -50,7 +50,9 @@ def _extensions() -> list[Extension]:
         from Cython.Build import cythonize
     except ImportError:
         return []
-    modules = [Extension(name, [str(_source(name))], optional=True) for name in COMPILED_MODULES]
+    # no debug information on POSIX compilers (Python's own flags ask for it): a third of the size
+    flags = ["-g0"] if os.name == "posix" else []
+    modules = [Extension(name, [str(_source(name))], optional=True, extra_compile_args=flags) for name in COMPILED_MODULES]
     try:
         extensions = cythonize(modules, compiler_directives={"language_level": "3"}, quiet=True)
     except Exception as exc:  # a Cython that cannot translate the module: build it pure
