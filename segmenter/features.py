@@ -465,7 +465,7 @@ class LineView:
 
     Shared, never changed: a line's view is cached and handed to every page holding
     the line. (Not ``frozen``: a frozen dataclass sets each field through
-    ``object.__setattr__``, which made building the views a twentieth slower.)
+    ``object.__setattr__``, which cost about 1 µs a line, 1.6 µs against 0.7.)
     """
 
     own: tuple[str, ...]
@@ -921,7 +921,7 @@ def _view(
     is_read_also = "cue:read_also@start" in feats and n_tok <= SHORT_TOKENS
     # digits are not white space: translating the two words is translating the head, then splitting
     head = tuple(norm[:HEAD_CHARS].split(None, 2)[:2])
-    if flags & _B_DIGIT:  # no digit of any kind in the line: nothing to translate
+    if flags & _B_DIGIT:  # a line without the digit flag has no digit to zero
         head = tuple(word.translate(_DIGITS_TO_ZERO_LIST) for word in head)
 
     return LineView(
