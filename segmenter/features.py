@@ -1082,9 +1082,7 @@ class PageParts:
 
 def page_parts(texts: Sequence[str]) -> PageParts:
     """Own and context features of every non-blank line of a page (pure)."""
-    blank = list(map(is_blank, texts))
-    positions = [i for i, b in enumerate(blank) if not b]
-    return _page_context(texts, blank, positions, line_views_cached([texts[i] for i in positions]))
+    return page_parts_many([texts])[0]
 
 
 def page_parts_many(pages: Sequence[Sequence[str]]) -> list[PageParts]:

@@ -154,6 +154,12 @@ class _Lattice:
     opens_later: np.ndarray  # (S, S) bool: i -> j opens its third or a later one
     start_allowed: np.ndarray  # (2, S) bool: a page may open in a state, on a long/short line
     end_allowed: np.ndarray  # (S,) bool: a page may end here
+    # for the compiled kernel: the states each state may be entered from on a line of each
+    # kind, sources[first_source[kind, j]:first_source[kind, j + 1]] (increasing), and
+    # end_allowed as bytes
+    first_source: np.ndarray  # (2, S + 1) intp
+    sources: np.ndarray  # (allowed transitions,) intp
+    end_allowed_bytes: np.ndarray  # (S,) uint8
 
 
 def _next_flags(
@@ -204,13 +210,19 @@ def _build_lattice(labels: Sequence[str]) -> _Lattice:
     started = np.array([flags[0] for _, flags in states])
     secondary = np.array([flags[2] for _, flags in states])
     opens_after_first = started[:, None] & opening[None, :]
+    allowed_into = allowed.transpose(0, 2, 1)  # [kind, j, i]: i -> j allowed
+    # nonzero lists (kind, j, i) in order: the sources of (kind, j) start after all before it
+    offsets = np.concatenate(([0], allowed_into.sum(axis=2).ravel().cumsum())).astype(np.intp)
     return _Lattice(
-        np.array([li for li, _ in states]),
+        np.array([li for li, _ in states], dtype=np.intp),
         allowed,
         opens_after_first & ~secondary[:, None],
         opens_after_first & secondary[:, None],
         start_allowed,
         end_allowed,
+        np.stack([offsets[k * n : (k + 1) * n + 1] for k in (0, 1)]),
+        np.nonzero(allowed_into)[2].astype(np.intp),
+        end_allowed.astype(np.uint8),
     )
 
 
@@ -389,17 +401,7 @@ class CrfModel:
         self._state_trans_exp = np.exp(self._state_trans)  # disallowed: exp(-1e30) = 0
         # row j: the scores into state j from every state (Viterbi reduces along rows)
         self._state_trans_into = np.ascontiguousarray(self._state_trans.transpose(0, 2, 1))
-        # for the compiled search: the states each state may be entered from, per line kind
-        # (sources[first[kind, j]:first[kind, j + 1]], increasing)
-        allowed_into = lat.allowed.transpose(0, 2, 1)  # [kind, j, i]: i -> j allowed
-        n_states = allowed_into.shape[1]
-        # nonzero lists (kind, j, i) in order: the sources of (kind, j) start after all before it
-        offsets = np.concatenate(([0], allowed_into.sum(axis=2).ravel().cumsum())).astype(np.intp)
-        self._first_source = np.stack([offsets[k * n_states : (k + 1) * n_states + 1] for k in (0, 1)])
-        self._sources = np.nonzero(allowed_into)[2].astype(np.intp)
-        self._end_allowed_u8 = lat.end_allowed.astype(np.uint8)
         self._state_trans_exp_into = np.ascontiguousarray(self._state_trans_exp.transpose(0, 2, 1))
-        self._state_label_intp = lat.state_label.astype(np.intp)
         if self.second_pass is not None:
             self.second_pass.set_decoding(decoding)
 
@@ -558,12 +560,12 @@ class CrfModel:
         assert _KERNEL is not None
         return _KERNEL.best_path(
             self._state_trans_into,
-            self._first_source,
-            self._sources,
+            self._lattice.first_source,
+            self._lattice.sources,
             kinds,
             np.ascontiguousarray(unary),
             np.ascontiguousarray(start),
-            self._end_allowed_u8,
+            self._lattice.end_allowed_bytes,
             NEG_INF,
         )
 
@@ -678,13 +680,13 @@ class CrfModel:
                 first = np.ascontiguousarray(np.exp(start - start.max()))
             mass = _KERNEL.chosen_label_mass(
                 self._state_trans_exp_into,
-                self._first_source,
-                self._sources,
+                self._lattice.first_source,
+                self._lattice.sources,
                 np.array(kinds, dtype=np.intp),
                 emit,
                 first,
-                self._end_allowed_u8,
-                self._state_label_intp,
+                self._lattice.end_allowed_bytes,
+                self._lattice.state_label,
                 np.array(path, dtype=np.intp),
             )
             # None: a scale underflowed (as a nan or a zero sum below): the log-space version
