@@ -20,8 +20,10 @@ learned weights can be printed and understood (``segmenter explain``). Three lay
    (a window of ±2), prefixed ``-2:``, ``-1:``, ``+1:``, ``+2:``, shared, not recomputed.
 3. **Page context**: position in the page, whether blank lines stand around the line,
    whether a long (paragraph-like) line or a "read also" marker came before, repeated
-   lines (titles shown two or three times, or again inside a browser title
-   ``site | headline``), list items that open alike (the same first word, or first
+   lines (titles shown two or three times, or again inside another line: a browser
+   title ``site | headline`` above the headline, or a share or link line
+   ``شارك الخبر: <title>`` after the text; since feature version 13 which way the echo
+   points is a feature of its own), list items that open alike (the same first word, or first
    two, as the line before or after: a bullet, a number, a ``الآن |`` ticker), and
    lexical cohesion: how many of the
    line's content words occur in the lines before and after it, in the paragraphs
@@ -54,7 +56,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from itertools import repeat
+from itertools import combinations, repeat
 import re
 
 import numpy as np
@@ -63,7 +65,7 @@ from pyarabic import araby
 
 from segmenter import lexicons
 
-FEATURE_VERSION = "12"
+FEATURE_VERSION = "13"
 
 # --- normalisation -----------------------------------------------------------------
 
@@ -1034,21 +1036,49 @@ def _disjoint_paragraphs(views: Sequence[LineView], long_at: Sequence[int]) -> b
     return pairs >= MIN_DISJOINT_PAIRS and disjoint / pairs >= DISJOINT_SHARE
 
 
-def _titles_within_lines(views: Sequence[LineView]) -> tuple[set[int], set[int]]:
+# which way a title echo points: the title is part of a later (or an earlier) line, a
+# line holds an earlier (or a later) title
+_PART_OF_LATER = "part_of_later"
+_PART_OF_EARLIER = "part_of_earlier"
+_HOLDS_EARLIER = "holds_earlier"
+_HOLDS_LATER = "holds_later"
+_ECHO_KINDS = (_PART_OF_LATER, _PART_OF_EARLIER, _HOLDS_EARLIER, _HOLDS_LATER)
+
+
+def _echo_features(kinds: frozenset[str]) -> list[str]:
+    """``dup:part_of_other``/``dup:holds_other`` and which way each points, in a fixed order."""
+    out = []
+    if kinds & {_PART_OF_LATER, _PART_OF_EARLIER}:
+        out.append("dup:part_of_other")
+    if kinds & {_HOLDS_EARLIER, _HOLDS_LATER}:
+        out.append("dup:holds_other")
+    out.extend(f"dup:{kind}" for kind in _ECHO_KINDS if kind in kinds)
+    return out
+
+
+# every combination built once (a line's list is shared, never changed)
+_ECHO_FEATURES = {
+    frozenset(kinds): _echo_features(frozenset(kinds)) for n in range(1, 5) for kinds in combinations(_ECHO_KINDS, n)
+}
+
+
+def _titles_within_lines(views: Sequence[LineView]) -> dict[int, list[str]]:
     """Title-like lines shown again inside another line of the page, and those lines.
 
     A browser title ``site | headline`` above the headline, or a ticker item quoting it,
     holds the headline's words: the headline is then the same article's, not a new one.
-    Only short lines of at least ``TITLE_MIN_TOKENS`` tokens are compared, as whole words,
-    and only within ``TITLE_ECHO_WINDOW`` lines of each other.
+    A share, print or link line after the text (``شارك الخبر: <title>``) holds them too,
+    but *after* the headline: which way the echo points tells the two apart. Only short
+    lines of at least ``TITLE_MIN_TOKENS`` tokens are compared, as whole words, and only
+    within ``TITLE_ECHO_WINDOW`` lines of each other. Returns the ``dup:`` features of
+    the lines involved.
     """
     titles = [
         (k, f" {v.normalized_key} ")
         for k, v in enumerate(views)
         if TITLE_MIN_TOKENS <= v.n_tokens <= TITLE_MAX_TOKENS
     ]
-    part_of_other: set[int] = set()
-    holds_other: set[int] = set()
+    found: dict[int, set[str]] = {}
     for a, (i, key_i) in enumerate(titles):
         for b in range(a + 1, len(titles)):
             j, key_j = titles[b]
@@ -1056,12 +1086,12 @@ def _titles_within_lines(views: Sequence[LineView]) -> tuple[set[int], set[int]]
                 break  # far apart: not the same title shown twice (and the cost stays linear)
             # equal keys are repeats (the ``dup:*`` features); only a shorter key can nest
             if len(key_i) < len(key_j) and key_i in key_j:
-                part_of_other.add(i)
-                holds_other.add(j)
+                found.setdefault(i, set()).add(_PART_OF_LATER)
+                found.setdefault(j, set()).add(_HOLDS_EARLIER)
             elif len(key_j) < len(key_i) and key_j in key_i:
-                part_of_other.add(j)
-                holds_other.add(i)
-    return part_of_other, holds_other
+                found.setdefault(j, set()).add(_PART_OF_EARLIER)
+                found.setdefault(i, set()).add(_HOLDS_LATER)
+    return {k: _ECHO_FEATURES[frozenset(kinds)] for k, kinds in found.items()}
 
 
 @dataclass(slots=True)
@@ -1117,7 +1147,7 @@ def _page_context(texts: Sequence[str], blank: list[bool], positions: list[int],
     for v in views:
         if v.normalized_key:
             key_counts[v.normalized_key] = key_counts.get(v.normalized_key, 0) + 1
-    part_of_other, holds_other = _titles_within_lines(views)
+    echoes = _titles_within_lines(views)
     long_at = [k for k, v in enumerate(views) if v.is_long]
     next_long = [-1] * n  # index of the first long line after k (-1: none)
     following = -1
@@ -1159,10 +1189,8 @@ def _page_context(texts: Sequence[str], blank: list[bool], positions: list[int],
             feats.append("dup:earlier" if key in seen_keys else "dup:later")
             if key in seen_keys and k - seen_keys[key] <= 3:
                 feats.append("dup:near")
-        if k in part_of_other:
-            feats.append("dup:part_of_other")
-        if k in holds_other:
-            feats.append("dup:holds_other")
+        if k in echoes:
+            feats.extend(echoes[k])
         # lexical cohesion with the lines around
         words = view.words
         ahead = next_long[k]

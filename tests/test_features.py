@@ -128,6 +128,16 @@ def test_a_title_shown_inside_another_line_is_marked_on_both() -> None:
     assert not any(f.startswith(("dup:part", "dup:holds")) for line in feats for f in line)
 
 
+def test_which_way_a_title_echo_points_tells_a_browser_title_from_a_share_line() -> None:
+    title = "خادم الحرمين يشيد بتميز العلاقات"
+    browser, headline, body, share = page_features(["سكاي نيوز عربية | " + title, title, "نص " * 20, "شارك الخبر: " + title])
+    # the browser title holds a title that comes after it, the share line one that came before
+    assert "dup:holds_later" in browser and "dup:holds_earlier" not in browser
+    assert "dup:holds_earlier" in share and "dup:holds_later" not in share
+    assert {"dup:part_of_later", "dup:part_of_earlier", "dup:part_of_other"} <= set(headline)
+    assert not any(f.startswith("dup:") for f in body)
+
+
 def test_page_features_is_pure() -> None:
     lines = ["المصدر: رويترز", "نص " * 30 + ".", ""]
     assert page_features(lines) == page_features(list(lines))
