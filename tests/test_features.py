@@ -280,6 +280,15 @@ def test_shortcut_gates_are_exact() -> None:
         # an English ordinal's suffix is two letters of the flag
         for suffix in ("st", "nd", "rd", "th"):
             assert not f._ENGLISH_ORDINAL_RE.search(f"1{ch}{suffix[1]}") and not f._ENGLISH_ORDINAL_RE.search(f"1{suffix[0]}{ch}")
+    # each separator match is white space, one of the counted characters, white space: a
+    # line with fewer than two of them cannot hold two matches
+    assert not any(c.isspace() for c in f._PIPE_CHARS)
+    for code in range(0x110000):
+        if 0xD800 <= code < 0xE000:
+            continue
+        if f._PIPE_RE.fullmatch(f" {chr(code)} ") or f._PIPE_RE.fullmatch(f"\u00a0{chr(code)}\t"):
+            assert chr(code) in f._PIPE_CHARS, hex(code)
+    assert all(table[ord(c)] & f._B_PIPE for c in f._PIPE_CHARS)
     # a byline of the separator shape holds no digit (of the flag's kinds, nor any other)
     for digit in "0٣۷":
         assert not f._BYLINE_AGENCY_RE.match(f"كتب{digit} - سعيد العلي") and not f._BYLINE_AGENCY_RE.match(f"كتب - سعيد{digit}")
