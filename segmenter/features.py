@@ -1049,7 +1049,7 @@ _ECHO_KINDS = (_PART_OF_LATER, _PART_OF_EARLIER, _HOLDS_EARLIER, _HOLDS_LATER)
 
 def _echo_features(kinds: frozenset[str]) -> list[str]:
     """``dup:part_of_other``/``dup:holds_other`` and which way each points, in a fixed order."""
-    out = []
+    out: list[str] = []
     if kinds & {_PART_OF_LATER, _PART_OF_EARLIER}:
         out.append("dup:part_of_other")
     if kinds & {_HOLDS_EARLIER, _HOLDS_LATER}:
