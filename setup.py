@@ -2,9 +2,9 @@
 
 ``segmenter/features.py`` is plain Python. When Cython and a C compiler are at hand it is
 also compiled, as it is, into an extension module of the same name, which Python then
-imports instead: the same features, faster (README, *Dependencies*). So is the Viterbi
-kernel ``segmenter/_decoding.pyx``, which :mod:`segmenter.tagging` uses in place of its
-NumPy steps. Without them, or with ``SEGMENTER_PURE_PYTHON=1`` set at build time, the
+imports instead: the same features, faster (README, *Dependencies*). So are the kernels
+``segmenter/_decoding.pyx`` (the Viterbi search) and ``segmenter/_scoring.pyx`` (the state
+scores), which :mod:`segmenter.tagging` uses in place of its NumPy steps. Without them, or with ``SEGMENTER_PURE_PYTHON=1`` set at build time, the
 build goes on and the package runs as pure Python.
 
 Next to each compiled module the build writes ``<module>.sha256``, the SHA-256 of the
@@ -22,11 +22,11 @@ from pathlib import Path
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
-COMPILED_MODULES = ("segmenter.features", "segmenter._decoding")
+COMPILED_MODULES = ("segmenter.features", "segmenter._decoding", "segmenter._scoring")
 
 
 def _source(module: str) -> Path:
-    """``features.py`` (compiled as it is) or ``_decoding.pyx`` (a kernel written for Cython)."""
+    """``features.py`` (compiled as it is) or a ``.pyx`` kernel written for Cython."""
     path = Path(*module.split(".")).with_suffix(".py")
     return path if path.exists() else path.with_suffix(".pyx")
 

@@ -64,6 +64,8 @@ _OWN_CACHE_SIZE = 8_192  # memoised own-feature blocks (under 1 KB each)
 # the Viterbi search and forward-backward in C over the allowed transitions
 # (segmenter/_decoding.pyx), if built; without it the NumPy steps below do the same
 _KERNEL = kernel("segmenter._decoding")
+# the state scores' look-up and sum as one C loop (segmenter/_scoring.pyx), if built
+_SCORING = kernel("segmenter._scoring")
 
 
 @dataclass(slots=True, frozen=True)
@@ -327,6 +329,18 @@ class _StateScores:
         n = len(parts.views)
         if n == 0:
             return np.zeros((0, self.state_weights.shape[1]))
+        if _SCORING is not None:  # the same sums in C, in the same order (no cache needed)
+            own_index, table = self._own_table()
+            return _SCORING.page_scores(
+                self.state_weights,
+                self.attribute_index,
+                table.reshape(len(table), -1),
+                own_index,
+                parts.context,
+                [view.own for view in parts.views],
+                NEIGHBOUR_OFFSETS,
+                self.label_bias,
+            )
         own = self.own_scores(parts.views)
         unary = _sum_rows(self.state_weights, self.attribute_index, parts.context)
         unary += own[:, 0]
@@ -750,6 +764,9 @@ class CrfModel:
 
 def _sum_rows(table: np.ndarray, index: dict[str, int], features: Sequence[Sequence[str]]) -> np.ndarray:
     """Per line, the sum of ``table`` rows of its features (unknown ones: the zero last row)."""
+    if _SCORING is not None:  # the same sums, in the same order (tests/test_compiled.py)
+        flat_table = table.reshape(len(table), -1)
+        return _SCORING.sum_rows(flat_table, index, features).reshape((len(features),) + table.shape[1:])
     unknown = len(index)
     lengths = list(map(len, features))
     # map over the flattened features: no Python frame per feature
@@ -760,11 +777,15 @@ def _sum_rows(table: np.ndarray, index: dict[str, int], features: Sequence[Seque
     if not len(flat):
         return np.zeros(out_shape)
     offsets = np.fromiter(accumulate(lengths[:-1], initial=0), dtype=np.intp, count=len(lengths))
-    np.minimum(offsets, len(flat) - 1, out=offsets)
     # take: a block copy per row, where fancy indexing goes element by element
-    sums = np.add.reduceat(table.take(flat, axis=0), offsets, axis=0)
-    if 0 in lengths:  # reduceat gives the next row for an empty group; an empty line sums to 0
-        sums[np.asarray(lengths) == 0] = 0.0
+    rows = table.take(flat, axis=0)
+    if 0 not in lengths:
+        return np.add.reduceat(rows, offsets, axis=0)
+    # reduceat cannot make an empty group: sum the other lines (their starts delimit
+    # their own features alone), an empty line sums to 0
+    filled = np.asarray(lengths) > 0
+    sums = np.zeros(out_shape)
+    sums[filled] = np.add.reduceat(rows, offsets[filled], axis=0)
     return sums
 
 

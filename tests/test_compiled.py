@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 COMPILED = isinstance(F.__loader__, importlib.machinery.ExtensionFileLoader)
 needs_build = pytest.mark.skipif(not COMPILED, reason="segmenter.features runs as pure Python here (no compiled build)")
 needs_kernel = pytest.mark.skipif(tagging._KERNEL is None, reason="the Viterbi kernel is not built here")
+needs_scoring = pytest.mark.skipif(tagging._SCORING is None, reason="the scoring kernel is not built here")
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +54,11 @@ def source_module():
 
 
 def test_compiled_modules_reports_what_runs() -> None:
-    expected = ["segmenter.features"] * COMPILED + ["segmenter._decoding"] * (tagging._KERNEL is not None)
+    expected = (
+        ["segmenter.features"] * COMPILED
+        + ["segmenter._decoding"] * (tagging._KERNEL is not None)
+        + ["segmenter._scoring"] * (tagging._SCORING is not None)
+    )
     assert segmenter.compiled_modules() == expected
 
 
@@ -62,6 +67,8 @@ def test_the_build_is_from_the_current_source() -> None:
     assert _compiled.build_is_current(Path(F.__file__))
     if tagging._KERNEL is not None:
         assert _compiled.build_is_current(Path(tagging._KERNEL.__file__))
+    if tagging._SCORING is not None:
+        assert _compiled.build_is_current(Path(tagging._SCORING.__file__))
 
 
 @needs_build
@@ -187,3 +194,85 @@ def test_the_compiled_confidences_fall_back_to_log_space_on_underflow(monkeypatc
     compiled = model._label_marginals(unary, start, kinds, path)
     monkeypatch.setattr(tagging, "_KERNEL", None)
     assert np.allclose(compiled, model._label_marginals(unary, start, kinds, path), rtol=0, atol=1e-9)
+
+
+@needs_scoring
+def test_the_compiled_scores_are_the_numpy_scores_bit_for_bit(monkeypatch) -> None:
+    """Both passes' scores of each page and the second pass's label scores, exactly."""
+    model = CrfModel.load(*default_model_paths())
+    assert model.second_pass is not None
+    pages = itertools.chain(
+        read_gold(ROOT / "fixtures" / "seeds-gold.jsonl"),
+        itertools.islice(read_gold(ROOT / "fixtures" / "composed-test.jsonl.gz"), 300),
+    )
+    parts = [F.page_parts([text for _, _, text in page.lines]) for page in pages]
+    scorers = (model._scores, model.second_pass._scores, model._scorer_of_both(model.second_pass))
+    labels = [model.tag_parts(p, marginals=False, second_pass=False).labels for p in parts]
+
+    def scores() -> list[np.ndarray]:
+        out = [scorer.from_parts(p) for scorer in scorers for p in parts]
+        return out + [model.second_pass.label_scores(first) for first in labels]
+
+    compiled = scores()
+    monkeypatch.setattr(tagging, "_SCORING", None)
+    numpy = scores()
+    assert len(compiled) == len(numpy) == 4 * len(parts)
+    for a, b in zip(compiled, numpy):
+        assert a.shape == b.shape and np.array_equal(a, b)
+
+
+_FEATURE_NAMES = [f"f{i}" for i in range(12)] + ["unknown", "other"]
+
+
+@needs_scoring
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.lists(st.sampled_from(_FEATURE_NAMES), max_size=300), max_size=6),
+    st.integers(0, 2**32 - 1),
+    st.sampled_from([(3,), (2, 3), (1,)]),
+)
+def test_the_compiled_sum_of_rows_is_numpys_bit_for_bit(features, seed, shape) -> None:
+    """Weights of all magnitudes, so that any other order of the additions shows; lines of
+    0 to 300 features (NumPy's pairwise sum splits runs of more than 128)."""
+    rng = np.random.default_rng(seed)
+    index = {name: i for i, name in enumerate(_FEATURE_NAMES[:12])}
+    table = rng.normal(0, 1, (13, *shape)) * 10.0 ** rng.integers(-8, 9, (13, *shape))
+    table[12] = 0.0  # the zero row of unknown features
+    compiled = tagging._sum_rows(table, index, features)
+    kernel, tagging._SCORING = tagging._SCORING, None
+    try:
+        numpy = tagging._sum_rows(table, index, features)
+    finally:
+        tagging._SCORING = kernel
+    assert compiled.shape == numpy.shape == (len(features), *shape)
+    assert np.array_equal(compiled, numpy)
+
+
+@needs_scoring
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.lists(st.sampled_from(_FEATURE_NAMES), max_size=20), st.lists(st.sampled_from(_FEATURE_NAMES), max_size=20)),
+        max_size=8,
+    ),
+    st.integers(0, 2**32 - 1),
+)
+def test_the_compiled_page_scores_are_numpys_bit_for_bit(lines, seed) -> None:
+    """Own features at offset 0 and as each neighbour's, context features, the bias."""
+    rng = np.random.default_rng(seed)
+    names = _FEATURE_NAMES[:12]
+    attributes = names + [prefix + name for prefix in F.NEIGHBOUR_PREFIXES.values() for name in names[:8]]
+    index = {name: i for i, name in enumerate(attributes)}
+    weights = rng.normal(0, 1, (len(index) + 1, 4)) * 10.0 ** rng.integers(-8, 9, (len(index) + 1, 4))
+    weights[-1] = 0.0
+    views = [F.LineView(tuple(own), 0, "", frozenset(), False, False, ()) for own, _ in lines]
+    parts = F.PageParts(list(range(len(lines))), views, [context for _, context in lines])
+    scorer = tagging._StateScores(index, weights, rng.normal(0, 1, 4))
+    compiled = scorer.from_parts(parts)
+    kernel, tagging._SCORING = tagging._SCORING, None
+    try:
+        numpy = scorer.from_parts(parts)
+    finally:
+        tagging._SCORING = kernel
+    assert compiled.shape == numpy.shape == (len(lines), 4)
+    assert np.array_equal(compiled, numpy)

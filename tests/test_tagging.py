@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from segmenter import tagging
 from segmenter.features import page_features
 from segmenter.io import GoldPage
 from segmenter.tagging import (
@@ -347,3 +348,18 @@ def test_decoding_many_pages_at_once_equals_one_by_one(seed_pages, marginals: bo
         assert batched == one_by_one
     assert model.tag_parts_many(parts, marginals=marginals) == [model.tag_parts(p, marginals=marginals) for p in parts]
     assert model.tag_parts_many(parts, second_pass=False) == [model.tag_parts(p, second_pass=False) for p in parts]
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_summed_rows_of_lines_with_no_features_are_zero_and_lose_no_other_feature(compiled: bool, monkeypatch) -> None:
+    """An empty line anywhere, last ones included, sums to zero; the lines before it keep every row."""
+    if not compiled:
+        monkeypatch.setattr(tagging, "_SCORING", None)
+    elif tagging._SCORING is None:
+        pytest.skip("the scoring kernel is not built here")
+    index = {"a": 0, "b": 1}
+    table = np.array([[1.0, 10.0], [100.0, 1000.0], [0.0, 0.0]])
+    sums = tagging._sum_rows(table, index, [[], ["a", "a", "zzz"], [], ["b", "a"], [], []])
+    assert sums.tolist() == [[0, 0], [2, 20], [0, 0], [101, 1010], [0, 0], [0, 0]]
+    assert tagging._sum_rows(table, index, [[], []]).tolist() == [[0, 0], [0, 0]]
+    assert tagging._sum_rows(table, index, []).shape == (0, 2)

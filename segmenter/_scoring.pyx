@@ -1,0 +1,202 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False, cdivision=True
+"""Stage 3's state scores as C loops: each feature looked up once, its weight row added.
+
+An optional build (``setup.py``): :func:`segmenter.tagging._sum_rows` runs its NumPy
+steps when this module is not built. There, a page's feature strings become an array
+of row numbers (one Python call per feature through ``map``), the rows are copied out
+of the table (``take``) and summed per line (``reduceat``): three passes over the
+features and two temporary arrays. Here the rows are summed where they lie.
+
+:func:`sum_rows` adds a line's rows in the order NumPy's ``add.reduceat`` does (its
+first row, plus the pairwise sum of the others: eight running sums, then a fixed tree),
+so the scores are the same bit for bit and so are the labels, ties included.
+``tests/test_compiled.py`` holds it to the NumPy code.
+"""
+
+import numpy as np
+
+from cpython.dict cimport PyDict_GetItem
+from cpython.object cimport PyObject
+
+cdef Py_ssize_t _BLOCK = 128  # NumPy's PW_BLOCKSIZE: longer runs are split in two
+
+
+cdef double _pairwise(const double** rows, Py_ssize_t n, Py_ssize_t c) noexcept nogil:
+    """Column ``c`` of ``rows[0..n)`` summed as NumPy's ``pairwise_sum`` sums a reduction."""
+    cdef Py_ssize_t i, n2
+    cdef double res, r0, r1, r2, r3, r4, r5, r6, r7
+    if n < 8:
+        res = 0.0
+        for i in range(n):
+            res += rows[i][c]
+        return res
+    if n <= _BLOCK:
+        r0 = rows[0][c]
+        r1 = rows[1][c]
+        r2 = rows[2][c]
+        r3 = rows[3][c]
+        r4 = rows[4][c]
+        r5 = rows[5][c]
+        r6 = rows[6][c]
+        r7 = rows[7][c]
+        i = 8
+        while i < n - (n % 8):
+            r0 += rows[i][c]
+            r1 += rows[i + 1][c]
+            r2 += rows[i + 2][c]
+            r3 += rows[i + 3][c]
+            r4 += rows[i + 4][c]
+            r5 += rows[i + 5][c]
+            r6 += rows[i + 6][c]
+            r7 += rows[i + 7][c]
+            i += 8
+        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+        while i < n:
+            res += rows[i][c]
+            i += 1
+        return res
+    n2 = n // 2
+    n2 -= n2 % 8
+    return _pairwise(rows, n2, c) + _pairwise(rows + n2, n - n2, c)
+
+
+cdef class _Rows:
+    """A growable buffer of row pointers (the rows of one line)."""
+
+    cdef object array
+    cdef const double** rows
+    cdef Py_ssize_t size
+
+    def __cinit__(self):
+        self._grow(64)
+
+    cdef void _grow(self, Py_ssize_t size):
+        cdef size_t[::1] view
+        self.array = np.empty(size, dtype=np.uintp)
+        view = self.array
+        self.rows = <const double**>&view[0]
+        self.size = size
+
+    cdef Py_ssize_t gather(self, const double[:, ::1] table, dict index, line_features) except -1:
+        """Point at the rows of ``line_features`` (unknown: row ``len(index)``); their count."""
+        cdef Py_ssize_t m = len(line_features)
+        cdef Py_ssize_t unknown = len(index)
+        cdef Py_ssize_t row
+        cdef Py_ssize_t width = table.shape[1]
+        cdef PyObject* found
+        if m > self.size:
+            self._grow(2 * m)
+        if m == 0:
+            return 0
+        cdef const double* base = &table[0, 0]
+        m = 0
+        for feature in line_features:
+            found = PyDict_GetItem(index, feature)
+            row = unknown if found is NULL else <Py_ssize_t><object>found
+            if row < 0 or row >= table.shape[0]:
+                raise IndexError(f"row {row} of feature {feature!r} is outside the table")
+            self.rows[m] = base + row * width
+            m += 1
+        return m
+
+
+cdef inline void _reduce_line(const double** rows, Py_ssize_t m, double* line, Py_ssize_t width) noexcept nogil:
+    """``line`` = the sum of ``rows[0..m)`` as ``add.reduceat`` makes it: the first row,
+    plus the pairwise sum of the others (``m`` > 0)."""
+    cdef Py_ssize_t c
+    if m == 1:
+        for c in range(width):
+            line[c] = rows[0][c]
+    else:
+        for c in range(width):
+            line[c] = rows[0][c] + _pairwise(rows + 1, m - 1, c)
+
+
+def _check_zero_row(const double[:, ::1] table, dict index):
+    if len(index) >= table.shape[0]:
+        raise ValueError("the table needs a zero row after the indexed ones")
+
+
+def sum_rows(const double[:, ::1] table, dict index, features):
+    """Per line, the sum of ``table`` rows of its features (one not in ``index``: row ``len(index)``).
+
+    ``features`` is a sequence (one entry per line) of sequences of strings; ``index``
+    maps a feature to its row of ``table``, whose row ``len(index)`` is the zero row of
+    unknown features. Returns a ``(lines, columns)`` array: what
+    :func:`segmenter.tagging._sum_rows` computes with NumPy, bit for bit.
+    """
+    cdef Py_ssize_t n = len(features)
+    cdef Py_ssize_t width = table.shape[1]
+    cdef Py_ssize_t i, m
+    _check_zero_row(table, index)
+    out_array = np.zeros((n, width), dtype=np.float64)
+    if n == 0 or width == 0:
+        return out_array
+    cdef double[:, ::1] out = out_array
+    cdef _Rows rows = _Rows()
+    for i in range(n):
+        m = rows.gather(table, index, features[i])
+        if m:
+            _reduce_line(rows.rows, m, &out[i, 0], width)
+    return out_array
+
+
+def page_scores(
+    const double[:, ::1] weights,
+    dict index,
+    const double[:, ::1] own_table,
+    dict own_index,
+    context,
+    owns,
+    offsets,
+    const double[::1] bias,
+):
+    """A page's state scores: :meth:`segmenter.tagging._StateScores.from_parts` in one pass.
+
+    ``context[k]``: line k's context features, rows of ``weights`` (``index``);
+    ``owns[k]``: its own features, rows of ``own_table`` (``own_index``), each row the
+    feature's weights at offset 0 and then as the neighbour at each of ``offsets``,
+    side by side. A line's score is its context sum, plus its own block at offset 0,
+    plus each neighbour's block for its offset in turn, plus ``bias``: the additions
+    NumPy makes there, in the same order, so the same scores bit for bit.
+    """
+    cdef Py_ssize_t n = len(context)
+    cdef Py_ssize_t width = weights.shape[1]
+    cdef Py_ssize_t n_slots = len(offsets) + 1
+    cdef Py_ssize_t k, c, m, slot, j
+    cdef Py_ssize_t[8] shift
+    if len(owns) != n:
+        raise ValueError("one own feature set per line of context")
+    if own_table.shape[1] != n_slots * width or bias.shape[0] != width or n_slots > 8:
+        raise ValueError("the own table holds a block of weights for offset 0 and each offset")
+    _check_zero_row(weights, index)
+    _check_zero_row(own_table, own_index)
+    for slot in range(1, n_slots):
+        shift[slot] = offsets[slot - 1]
+    out_array = np.zeros((n, width), dtype=np.float64)
+    if n == 0 or width == 0:
+        return out_array
+    blocks_array = np.zeros((n, n_slots * width), dtype=np.float64)
+    cdef double[:, ::1] out = out_array
+    cdef double[:, ::1] blocks = blocks_array
+    cdef _Rows rows = _Rows()
+    for k in range(n):
+        m = rows.gather(weights, index, context[k])
+        if m:
+            _reduce_line(rows.rows, m, &out[k, 0], width)
+        m = rows.gather(own_table, own_index, owns[k])
+        if m:
+            _reduce_line(rows.rows, m, &blocks[k, 0], n_slots * width)
+    cdef double* line
+    for k in range(n):
+        line = &out[k, 0]
+        for c in range(width):
+            line[c] += blocks[k, c]
+        for slot in range(1, n_slots):
+            j = k + shift[slot]
+            if 0 <= j < n:
+                for c in range(width):
+                    line[c] += blocks[j, slot * width + c]
+        for c in range(width):
+            line[c] += bias[c]
+    return out_array
