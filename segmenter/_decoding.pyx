@@ -7,7 +7,8 @@ this module is not built. A line's step there combines every state with every st
 pairs are visited.
 
 * :func:`best_path`, the Viterbi search: the same sums in the same order, and of equal
-  maxima the first kept, as ``argmax`` keeps it, so the same paths.
+  maxima the first kept, as ``argmax`` keeps it, so the same paths; :func:`best_labels`,
+  the same search from the labels' scores, for a page tagged without confidences.
 * :func:`chosen_label_mass`, forward-backward for the confidences: the same scaled
   recursion, its sums in another order than NumPy's matrix products, so the same
   probabilities to about 1e-12.
@@ -18,26 +19,21 @@ pairs are visited.
 import numpy as np
 
 
-def best_path(
+cdef list _best_path(
     const double[:, :, ::1] into,
     const Py_ssize_t[:, ::1] first,
     const Py_ssize_t[::1] sources,
     const Py_ssize_t[::1] kinds,
-    const double[:, ::1] unary,
+    const double[:, :] scores,
+    const Py_ssize_t[::1] column,
     const double[::1] start,
     const unsigned char[::1] end_allowed,
     double neg_inf,
 ):
-    """The best state path of one page (a list of state indexes).
-
-    ``into[kind, j, i]``: the score of the transition i -> j into a line of that kind;
-    ``sources[first[kind, j]:first[kind, j + 1]]``: the states i it is allowed from, in
-    increasing order (a state with none is reduced over every state, as NumPy does);
-    ``unary[t, j]``: line t's score in state j; ``start``: the first line's scores with
-    the disallowed openings at ``neg_inf``; ``end_allowed[j]``: a page may end in j.
-    """
-    cdef Py_ssize_t n = unary.shape[0]
-    cdef Py_ssize_t n_states = unary.shape[1]
+    """The Viterbi search of :func:`best_path`; line t's score in state j is
+    ``scores[t, column[j]]`` (its label's score: no array of state scores is built)."""
+    cdef Py_ssize_t n = scores.shape[0]
+    cdef Py_ssize_t n_states = start.shape[0]
     cdef Py_ssize_t t, i, j, p, k, best_i
     cdef double best, score
     if n == 0:
@@ -71,7 +67,7 @@ def best_path(
                         best = score
                         best_i = i
             back[t, j] = best_i
-            following[j] = best + unary[t, j]
+            following[j] = best + scores[t, column[j]]
         swap = delta
         delta = following
         following = swap
@@ -89,6 +85,70 @@ def best_path(
         j = back[t, j]
         path[t - 1] = j
     return path
+
+
+def best_path(
+    const double[:, :, ::1] into,
+    const Py_ssize_t[:, ::1] first,
+    const Py_ssize_t[::1] sources,
+    const Py_ssize_t[::1] kinds,
+    const double[:, ::1] unary,
+    const double[::1] start,
+    const unsigned char[::1] end_allowed,
+    double neg_inf,
+):
+    """The best state path of one page (a list of state indexes).
+
+    ``into[kind, j, i]``: the score of the transition i -> j into a line of that kind;
+    ``sources[first[kind, j]:first[kind, j + 1]]``: the states i it is allowed from, in
+    increasing order (a state with none is reduced over every state, as NumPy does);
+    ``unary[t, j]``: line t's score in state j; ``start``: the first line's scores with
+    the disallowed openings at ``neg_inf``; ``end_allowed[j]``: a page may end in j.
+    """
+    if unary.shape[1] != start.shape[0]:
+        raise ValueError("one score a state")
+    return _best_path(
+        into, first, sources, kinds, unary, np.arange(start.shape[0], dtype=np.intp), start, end_allowed, neg_inf
+    )
+
+
+def best_labels(
+    const double[:, :, ::1] into,
+    const Py_ssize_t[:, ::1] first,
+    const Py_ssize_t[::1] sources,
+    line_is_short,
+    const double[:, :] label_scores,
+    const Py_ssize_t[::1] state_label,
+    const unsigned char[:, ::1] start_allowed,
+    const unsigned char[::1] end_allowed,
+    double neg_inf,
+    labels,
+):
+    """The labels of one page's best path: :func:`best_path` from the labels' scores.
+
+    ``label_scores[t, l]``: line t's score for label l, a state's score its label's
+    (``state_label``); ``line_is_short[t]``: line t is short (the kind of its
+    transitions; None: no line is); ``start_allowed[kind, j]``: a page may open in state j on a line of
+    that kind. The same path as :func:`best_path` of the gathered state scores.
+    """
+    cdef Py_ssize_t n = label_scores.shape[0]
+    cdef Py_ssize_t n_states = state_label.shape[0]
+    cdef Py_ssize_t t, j
+    if n == 0:
+        return []
+    kinds_array = np.zeros(n, dtype=np.intp)
+    cdef Py_ssize_t[::1] kinds = kinds_array
+    if line_is_short is not None:
+        if len(line_is_short) != n:
+            raise ValueError("one kind a line")
+        for t, is_short in enumerate(line_is_short):
+            kinds[t] = 1 if is_short else 0
+    start_array = np.empty(n_states, dtype=np.float64)
+    cdef double[::1] start = start_array
+    for j in range(n_states):
+        start[j] = label_scores[0, state_label[j]] if start_allowed[kinds[0], j] else neg_inf
+    path = _best_path(into, first, sources, kinds, label_scores, state_label, start, end_allowed, neg_inf)
+    return [labels[state_label[j]] for j in path]
 
 
 def chosen_label_mass(

@@ -158,9 +158,10 @@ class _Lattice:
     end_allowed: np.ndarray  # (S,) bool: a page may end here
     # for the compiled kernel: the states each state may be entered from on a line of each
     # kind, sources[first_source[kind, j]:first_source[kind, j + 1]] (increasing), and
-    # end_allowed as bytes
+    # start_allowed and end_allowed as bytes
     first_source: np.ndarray  # (2, S + 1) intp
     sources: np.ndarray  # (allowed transitions,) intp
+    start_allowed_bytes: np.ndarray  # (2, S) uint8
     end_allowed_bytes: np.ndarray  # (S,) uint8
 
 
@@ -224,6 +225,7 @@ def _build_lattice(labels: Sequence[str]) -> _Lattice:
         end_allowed,
         np.stack([offsets[k * n : (k + 1) * n + 1] for k in (0, 1)]),
         np.nonzero(allowed_into)[2].astype(np.intp),
+        start_allowed.astype(np.uint8),
         end_allowed.astype(np.uint8),
     )
 
@@ -557,6 +559,21 @@ class CrfModel:
         n = len(label_scores)
         if n == 0:
             return TagResult([], [])
+        if _KERNEL is not None and not marginals:  # the same path, searched from the label scores
+            lat = self._lattice
+            labels = _KERNEL.best_labels(
+                self._state_trans_into,
+                lat.first_source,
+                lat.sources,
+                short,
+                label_scores,
+                lat.state_label,
+                lat.start_allowed_bytes,
+                lat.end_allowed_bytes,
+                NEG_INF,
+                self.labels,
+            )
+            return TagResult(labels, [1.0] * n)
         kinds = [0] * n if short is None else [1 if k else 0 for k in short]
         unary = label_scores[:, self._lattice.state_label]  # (n, S)
         start = np.where(self._lattice.start_allowed[kinds[0]], unary[0], NEG_INF)

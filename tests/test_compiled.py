@@ -276,3 +276,28 @@ def test_the_compiled_page_scores_are_numpys_bit_for_bit(lines, seed) -> None:
         tagging._SCORING = kernel
     assert compiled.shape == numpy.shape == (len(lines), 4)
     assert np.array_equal(compiled, numpy)
+
+
+@needs_kernel
+def test_the_compiled_labels_without_confidences_are_the_numpy_ones(monkeypatch) -> None:
+    """``best_labels`` (the search from the labels' scores, both passes' scores side by side,
+    so not contiguous) against the NumPy decoding, on the fixtures and on tie-heavy scores."""
+    model = CrfModel.load(*default_model_paths())
+    pages = itertools.chain(
+        read_gold(ROOT / "fixtures" / "seeds-gold.jsonl"),
+        itertools.islice(read_gold(ROOT / "fixtures" / "composed-test.jsonl.gz"), 300),
+    )
+    parts = [F.page_parts([text for _, _, text in page.lines]) for page in pages]
+    rng = np.random.default_rng(11)
+    tied = [np.round(rng.normal(0, 1, (int(rng.integers(1, 30)), len(model.labels)))) for _ in range(300)]
+    tied_short = [rng.integers(0, 2, len(scores)).astype(bool).tolist() for scores in tied]
+    model._state_trans_into = np.where(model._state_trans_into > NEG_INF / 2, np.round(model._state_trans_into), NEG_INF)
+
+    def labels() -> list[list[str]]:
+        out = [result.labels for result in model.tag_parts_many(parts, marginals=False)]
+        out += [model.decode(scores, short, marginals=False).labels for scores, short in zip(tied, tied_short)]
+        return out + [model.decode(scores, None, marginals=False).labels for scores in tied]
+
+    compiled = labels()
+    monkeypatch.setattr(tagging, "_KERNEL", None)
+    assert compiled == labels()
