@@ -200,3 +200,72 @@ def page_scores(
         for c in range(width):
             line[c] += bias[c]
     return out_array
+
+
+def label_context_scores(
+    const double[:, ::1] table,
+    const Py_ssize_t[:, ::1] code_rows,
+    Py_ssize_t n_labels,
+    offsets,
+    const Py_ssize_t[::1] label_ids,
+    const Py_ssize_t[::1] since,
+    const Py_ssize_t[::1] article_of,
+    const Py_ssize_t[::1] body_before,
+    Py_ssize_t articles,
+):
+    """The second pass's scores of the first pass's labels around each line, from codes.
+
+    :func:`segmenter.features.label_context_features` as one code a column and line,
+    each a row of ``table`` through ``code_rows[column, code]`` (the columns and codes
+    of :func:`segmenter.features.label_context_vocabulary`, padded with any valid row):
+    the line's label (``label_ids``, ``n_labels`` of them, ``n_labels`` for none), the
+    pairs before and after it, the label at each of ``offsets``, then the codes of
+    :func:`segmenter.features.label_walk` (``since``, ``article_of``, ``articles``,
+    ``body_before``). Rows summed as :func:`sum_rows` sums the strings' rows, so the
+    same scores bit for bit.
+    """
+    cdef Py_ssize_t n = label_ids.shape[0]
+    cdef Py_ssize_t width = table.shape[1]
+    cdef Py_ssize_t n_offsets = len(offsets)
+    cdef Py_ssize_t n_columns = 3 + n_offsets + 4
+    cdef Py_ssize_t n_codes = code_rows.shape[1]
+    cdef Py_ssize_t k, c, j, o, label, none = n_labels
+    cdef Py_ssize_t[16] shift
+    cdef Py_ssize_t[16] codes
+    cdef const double* rows[16]
+    if n_columns > 16 or code_rows.shape[0] != n_columns:
+        raise ValueError("one row of codes a column")
+    if since.shape[0] != n or article_of.shape[0] != n or body_before.shape[0] != n:
+        raise ValueError("one code a line in each column")
+    for o in range(n_offsets):
+        shift[o] = offsets[o]
+    for k in range(n):
+        if not 0 <= label_ids[k] < n_labels:
+            raise IndexError(f"line {k}: label {label_ids[k]} is not one of the {n_labels}")
+    for c in range(n_columns):
+        for j in range(n_codes):
+            if not 0 <= code_rows[c, j] < table.shape[0]:
+                raise IndexError("a code's row is outside the table")
+    out_array = np.zeros((n, width), dtype=np.float64)
+    if n == 0 or width == 0:
+        return out_array
+    cdef double[:, ::1] out = out_array
+    cdef const double* base = &table[0, 0]
+    for k in range(n):
+        label = label_ids[k]
+        codes[0] = label
+        codes[1] = (label_ids[k - 1] if k > 0 else none) * n_labels + label
+        codes[2] = label * (n_labels + 1) + (label_ids[k + 1] if k + 1 < n else none)
+        for o in range(n_offsets):
+            j = k + shift[o]
+            codes[3 + o] = label_ids[j] if 0 <= j < n else none
+        codes[3 + n_offsets] = since[k]
+        codes[4 + n_offsets] = article_of[k]
+        codes[5 + n_offsets] = articles
+        codes[6 + n_offsets] = body_before[k]
+        for c in range(n_columns):
+            if not 0 <= codes[c] < n_codes:
+                raise IndexError(f"line {k}: code {codes[c]} of column {c} is out of range")
+            rows[c] = base + code_rows[c, codes[c]] * width
+        _reduce_line(rows, n_columns, &out[k, 0], width)
+    return out_array

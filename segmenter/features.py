@@ -1333,33 +1333,66 @@ def label_context_features(labels: Sequence[str]) -> list[list[str]]:
     """
     n = len(labels)
     padded = [_NO_LABEL] * 3 + list(labels) + [_NO_LABEL] * 3
-    # the page-wide walk: article of each line, lines since the last opening, body so far
-    since: list[str] = []
-    article_of: list[str] = []
-    body_before: list[str] = []
-    with_body: set[int] = set()
-    index = -1
-    last_start = -1
-    for k, label in enumerate(labels):
-        # lines since the last article opened before this one (for an opening line: the
-        # length of the article it closes)
-        since.append(_SINCE_START[min(k - last_start, SINCE_START_MAX)] if last_start >= 0 else _SINCE_START[-1])
-        if label.startswith("B-"):
-            index += 1
-            last_start = k
-        article = max(index, 0)
-        article_of.append(_ARTICLE[min(article, 3)])
-        body_before.append(_BODY_BEFORE[article in with_body])
-        if label.endswith("body"):
-            with_body.add(article)
+    since, article_of, body_before, articles = label_walk(labels)
     columns = [
         [_AT_LINE[label] for label in labels],
         [_PAIR_BEFORE[pair] for pair in zip(padded[2 : n + 2], labels)],
         [_PAIR_AFTER[pair] for pair in zip(labels, padded[4 : n + 4])],
         *([table[label] for label in padded[3 + off : n + 3 + off]] for off, table in _AT_OFFSET.items()),
-        since,
-        article_of,
-        [_ARTICLES[min(index + 1, 5)]] * n,
-        body_before,
+        [_SINCE_START[code] for code in since],
+        [_ARTICLE[code] for code in article_of],
+        [_ARTICLES[articles]] * n,
+        [_BODY_BEFORE[code] for code in body_before],
     ]
     return [list(line) for line in zip(*columns)]
+
+
+def label_walk(labels: Sequence[str]) -> tuple[list[int], list[int], list[int], int]:
+    """The page-wide walk over the first pass's labels, as codes of the features' columns.
+
+    Per line: the lines since the last article opened before it (``SINCE_START_MAX + 1``:
+    none opened; for an opening line, the length of the article it closes), its article
+    (0-3, the last for any later), whether its article has body before it (0/1); and
+    the page's number of articles (0-5, the last for more).
+    """
+    since: list[int] = []
+    article_of: list[int] = []
+    body_before: list[int] = []
+    with_body: set[int] = set()
+    index = -1
+    last_start = -1
+    for k, label in enumerate(labels):
+        since.append(min(k - last_start, SINCE_START_MAX) if last_start >= 0 else SINCE_START_MAX + 1)
+        if label.startswith("B-"):
+            index += 1
+            last_start = k
+        article = max(index, 0)
+        article_of.append(min(article, 3))
+        body_before.append(1 if article in with_body else 0)
+        if label.endswith("body"):
+            with_body.add(article)
+    return since, article_of, body_before, min(index + 1, 5)
+
+
+def label_context_vocabulary(label_set: Sequence[str]) -> list[list[str]]:
+    """Every string :func:`label_context_features` can give over ``label_set``, column by
+    column, by code: what lets a tagger score those features from codes, not strings.
+
+    With ``L = len(label_set)``, a label's code its index and ``L`` for no label (before
+    the first line or after the last): column 0, the line's label; column 1, the pair of
+    the label before and the line's, ``before * L + label``; column 2, the line's and
+    the next, ``label * (L + 1) + after``; columns 3-8, the label at each of
+    ``LABEL_CONTEXT_OFFSETS``; columns 9-12, the codes of :func:`label_walk` (lines
+    since an opening, the article, the page's articles, body before).
+    """
+    with_none = [*label_set, _NO_LABEL]
+    return [
+        [_AT_LINE[label] for label in label_set],
+        [_PAIR_BEFORE[(before, label)] for before in with_none for label in label_set],
+        [_PAIR_AFTER[(label, after)] for label in label_set for after in with_none],
+        *([table[label] for label in with_none] for table in _AT_OFFSET.values()),
+        list(_SINCE_START),
+        list(_ARTICLE),
+        list(_ARTICLES),
+        list(_BODY_BEFORE),
+    ]

@@ -301,3 +301,30 @@ def test_the_compiled_labels_without_confidences_are_the_numpy_ones(monkeypatch)
     compiled = labels()
     monkeypatch.setattr(tagging, "_KERNEL", None)
     assert compiled == labels()
+
+
+_SECOND_PASS = None
+
+
+def _second_pass() -> CrfModel:
+    global _SECOND_PASS
+    if _SECOND_PASS is None:
+        _SECOND_PASS = CrfModel.load(*default_model_paths()).second_pass
+    assert _SECOND_PASS is not None
+    return _SECOND_PASS
+
+
+@needs_scoring
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(tagging.LABELS), max_size=40))
+def test_the_compiled_label_scores_are_numpys_bit_for_bit(labels: list[str]) -> None:
+    """Any sequence of first-pass labels: the codes' rows are the strings' rows, summed alike."""
+    model = _second_pass()
+    compiled = model.label_scores(labels)
+    kernel, tagging._SCORING = tagging._SCORING, None
+    try:
+        numpy = model.label_scores(labels)
+    finally:
+        tagging._SCORING = kernel
+    assert compiled.shape == numpy.shape == (len(labels), len(model.labels))
+    assert np.array_equal(compiled, numpy)

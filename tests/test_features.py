@@ -7,6 +7,7 @@ import pytest
 
 from segmenter import lexicons
 from segmenter.features import line_view, normalize, page_features, tokens_of
+from segmenter.tagging import LABELS
 from segmenter.types import SegmenterError
 
 
@@ -373,6 +374,27 @@ def test_label_context_features_read_the_first_pass_around_each_line() -> None:
     assert {"s:article:2", "s:body_before:0", "s:since_start:2", "s-2:B-body", "s+1:I-body"} <= set(feats[4])
     assert "s:body_before:1" in feats[6]  # the list after article 2's body
     assert label_context_features([]) == []
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(LABELS), max_size=30))
+def test_the_label_context_vocabulary_holds_each_feature_at_its_code(labels: list[str]) -> None:
+    """The codes a tagger scores the label features by (documented in
+    ``label_context_vocabulary``) name the very strings ``label_context_features`` gives."""
+    from segmenter.features import LABEL_CONTEXT_OFFSETS, label_context_features, label_context_vocabulary, label_walk
+
+    vocabulary = label_context_vocabulary(LABELS)
+    n_labels = len(LABELS)
+    ids = [LABELS.index(label) for label in labels]
+    since, article_of, body_before, articles = label_walk(labels)
+    for k, feats in enumerate(label_context_features(labels)):
+        def at(j: int) -> int:
+            return ids[j] if 0 <= j < len(ids) else n_labels
+
+        codes = [ids[k], at(k - 1) * n_labels + ids[k], ids[k] * (n_labels + 1) + at(k + 1)]
+        codes += [at(k + off) for off in LABEL_CONTEXT_OFFSETS]
+        codes += [since[k], article_of[k], articles, body_before[k]]
+        assert feats == [vocabulary[column][code] for column, code in enumerate(codes)]
 
 
 def test_the_line_cache_never_holds_more_than_its_cap() -> None:
