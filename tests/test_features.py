@@ -465,6 +465,14 @@ def test_the_page_wide_mark_search_rewrites_exactly_the_lines_that_hold_a_mark(t
     assert F.without_marks(texts) == [F._without_marks(t) for t in texts]
 
 
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(list("ـــاب٣3²_ ً\u200f-.x")), max_size=20).map("".join), max_size=6))
+def test_tatweel_is_read_run_by_run_as_the_regular_expression_reads_it(texts: list[str]) -> None:
+    """Runs of tatweel beside letters, digits of both kinds, ``²`` (a digit, not a
+    decimal one: a letter to the pattern), ``_``, marks, space and line ends."""
+    assert F.without_marks(texts) == [F._without_marks(t) for t in texts]
+
+
 def test_pages_measured_together_get_the_parts_of_each_page_alone(seed_pages) -> None:
     """:func:`page_parts_many` (the batch path of ``segment_many``) equals :func:`page_parts` page by page."""
     pages = [[text for _, _, text in page.lines] for page in seed_pages]
