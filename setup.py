@@ -3,9 +3,10 @@
 ``segmenter/features.py`` is plain Python. When Cython and a C compiler are at hand it is
 also compiled, as it is, into an extension module of the same name, which Python then
 imports instead: the same features, faster (README, *Dependencies*). So are the kernels
-``segmenter/_decoding.pyx`` (the Viterbi search) and ``segmenter/_scoring.pyx`` (the state
-scores), which :mod:`segmenter.tagging` uses in place of its NumPy steps. Without them, or with ``SEGMENTER_PURE_PYTHON=1`` set at build time, the
-build goes on and the package runs as pure Python.
+``segmenter/_decoding.pyx`` (the Viterbi search) and ``segmenter/_scoring.pyx`` (the
+state scores), which :mod:`segmenter.tagging` uses in place of its NumPy steps. Without
+them, or with ``SEGMENTER_PURE_PYTHON=1`` set at build time, the build goes on and the
+package runs as pure Python.
 
 Next to each compiled module the build writes ``<module>.sha256``, the SHA-256 of the
 source it was compiled from: :mod:`segmenter._compiled` uses the compiled module only

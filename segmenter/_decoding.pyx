@@ -128,8 +128,9 @@ def best_labels(
 
     ``label_scores[t, l]``: line t's score for label l, a state's score its label's
     (``state_label``); ``line_is_short[t]``: line t is short (the kind of its
-    transitions; None: no line is); ``start_allowed[kind, j]``: a page may open in state j on a line of
-    that kind. The same path as :func:`best_path` of the gathered state scores.
+    transitions; None: no line is); ``start_allowed[kind, j]``: a page may open in
+    state j on a line of that kind. The same path as :func:`best_path` of the gathered
+    state scores.
     """
     cdef Py_ssize_t n = label_scores.shape[0]
     cdef Py_ssize_t n_states = state_label.shape[0]

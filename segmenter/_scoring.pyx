@@ -10,7 +10,10 @@ features and two temporary arrays. Here the rows are summed where they lie.
 :func:`sum_rows` adds a line's rows in the order NumPy's ``add.reduceat`` does (its
 first row, plus the pairwise sum of the others: eight running sums, then a fixed tree),
 so the scores are the same bit for bit and so are the labels, ties included.
-``tests/test_compiled.py`` holds it to the NumPy code.
+:func:`page_scores` is a page's scores from its own and context features in one call,
+:func:`label_context_scores` the second pass's scores of the first pass's labels from
+codes instead of strings; both sum in the same order. ``tests/test_compiled.py`` holds
+all three to the NumPy code.
 """
 
 import numpy as np
@@ -70,12 +73,13 @@ cdef class _Rows:
     def __cinit__(self):
         self._grow(64)
 
-    cdef void _grow(self, Py_ssize_t size):
+    cdef int _grow(self, Py_ssize_t size) except -1:
         cdef size_t[::1] view
         self.array = np.empty(size, dtype=np.uintp)
         view = self.array
         self.rows = <const double**>&view[0]
         self.size = size
+        return 0
 
     cdef Py_ssize_t gather(self, const double[:, ::1] table, dict index, line_features) except -1:
         """Point at the rows of ``line_features`` (unknown: row ``len(index)``); their count."""
@@ -112,9 +116,10 @@ cdef inline void _reduce_line(const double** rows, Py_ssize_t m, double* line, P
             line[c] = rows[0][c] + _pairwise(rows + 1, m - 1, c)
 
 
-def _check_zero_row(const double[:, ::1] table, dict index):
+cdef int _check_zero_row(const double[:, ::1] table, dict index) except -1:
     if len(index) >= table.shape[0]:
         raise ValueError("the table needs a zero row after the indexed ones")
+    return 0
 
 
 def sum_rows(const double[:, ::1] table, dict index, features):
@@ -205,6 +210,7 @@ def page_scores(
 def label_context_scores(
     const double[:, ::1] table,
     const Py_ssize_t[:, ::1] code_rows,
+    const Py_ssize_t[::1] column_sizes,
     Py_ssize_t n_labels,
     offsets,
     const Py_ssize_t[::1] label_ids,
@@ -217,7 +223,8 @@ def label_context_scores(
 
     :func:`segmenter.features.label_context_features` as one code a column and line,
     each a row of ``table`` through ``code_rows[column, code]`` (the columns and codes
-    of :func:`segmenter.features.label_context_vocabulary`, padded with any valid row):
+    of :func:`segmenter.features.label_context_vocabulary`, ``column_sizes[column]``
+    codes in each, padded with any valid row):
     the line's label (``label_ids``, ``n_labels`` of them, ``n_labels`` for none), the
     pairs before and after it, the label at each of ``offsets``, then the codes of
     :func:`segmenter.features.label_walk` (``since``, ``article_of``, ``articles``,
@@ -233,7 +240,7 @@ def label_context_scores(
     cdef Py_ssize_t[16] shift
     cdef Py_ssize_t[16] codes
     cdef const double* rows[16]
-    if n_columns > 16 or code_rows.shape[0] != n_columns:
+    if n_columns > 16 or code_rows.shape[0] != n_columns or column_sizes.shape[0] != n_columns:
         raise ValueError("one row of codes a column")
     if since.shape[0] != n or article_of.shape[0] != n or body_before.shape[0] != n:
         raise ValueError("one code a line in each column")
@@ -243,6 +250,8 @@ def label_context_scores(
         if not 0 <= label_ids[k] < n_labels:
             raise IndexError(f"line {k}: label {label_ids[k]} is not one of the {n_labels}")
     for c in range(n_columns):
+        if not 0 <= column_sizes[c] <= n_codes:
+            raise ValueError("a column holds more codes than its row")
         for j in range(n_codes):
             if not 0 <= code_rows[c, j] < table.shape[0]:
                 raise IndexError("a code's row is outside the table")
@@ -264,7 +273,7 @@ def label_context_scores(
         codes[5 + n_offsets] = articles
         codes[6 + n_offsets] = body_before[k]
         for c in range(n_columns):
-            if not 0 <= codes[c] < n_codes:
+            if not 0 <= codes[c] < column_sizes[c]:
                 raise IndexError(f"line {k}: code {codes[c]} of column {c} is out of range")
             rows[c] = base + code_rows[c, codes[c]] * width
         _reduce_line(rows, n_columns, &out[k, 0], width)

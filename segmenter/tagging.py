@@ -396,7 +396,7 @@ class CrfModel:
         np.add.at(self.state_weights, (rows, cols), weights)
         self._scores = _StateScores(attrs, self.state_weights, self.label_bias)
         self._both_passes: tuple[CrfModel, _StateScores] | None = None  # built on first use
-        self._label_codes: tuple[np.ndarray, dict[str, int]] | None = None  # likewise
+        self._label_codes: tuple[np.ndarray, np.ndarray, dict[str, int]] | None = None  # likewise
         self.transitions = np.zeros((len(self.labels), len(self.labels)))
         for (src, dst), weight in info.transitions.items():
             self.transitions[label_id[src], label_id[dst]] = weight
@@ -541,11 +541,12 @@ class CrfModel:
         if _SCORING is None:
             return _sum_rows(self.state_weights, self.attribute_index, label_context_features(first_labels))
         # the same sums from codes: no feature strings built, none looked up
-        code_rows, label_id = self._label_code_rows()
+        code_rows, column_sizes, label_id = self._label_code_rows()
         since, article_of, body_before, articles = label_walk(first_labels)
         return _SCORING.label_context_scores(
             self.state_weights,
             code_rows,
+            column_sizes,
             len(self.labels),
             LABEL_CONTEXT_OFFSETS,
             np.array([label_id[label] for label in first_labels], dtype=np.intp),
@@ -555,16 +556,18 @@ class CrfModel:
             articles,
         )
 
-    def _label_code_rows(self) -> tuple[np.ndarray, dict[str, int]]:
+    def _label_code_rows(self) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
         """Row of each code of :func:`segmenter.features.label_context_vocabulary`, by column
-        (unknown strings and the padding: the zero row), and each label's code."""
+        (unknown strings and the padding: the zero row), the codes in each column, and
+        each label's code."""
         if self._label_codes is None:
             unknown = len(self.attribute_index)
             vocabulary = label_context_vocabulary(self.labels)
             code_rows = np.full((len(vocabulary), max(map(len, vocabulary))), unknown, dtype=np.intp)
             for column, strings in enumerate(vocabulary):
                 code_rows[column, : len(strings)] = [self.attribute_index.get(s, unknown) for s in strings]
-            self._label_codes = code_rows, {label: i for i, label in enumerate(self.labels)}
+            sizes = np.array([len(strings) for strings in vocabulary], dtype=np.intp)
+            self._label_codes = code_rows, sizes, {label: i for i, label in enumerate(self.labels)}
         return self._label_codes
 
     def unary_scores(self, features: Sequence[Sequence[str]]) -> np.ndarray:

@@ -328,3 +328,26 @@ def test_the_compiled_label_scores_are_numpys_bit_for_bit(labels: list[str]) -> 
         tagging._SCORING = kernel
     assert compiled.shape == numpy.shape == (len(labels), len(model.labels))
     assert np.array_equal(compiled, numpy)
+
+
+@needs_scoring
+def test_the_scoring_kernel_refuses_tables_and_codes_it_would_read_past() -> None:
+    """Its loops do not check bounds: what would send them outside an array is refused first."""
+    kernel = tagging._SCORING
+    with pytest.raises(ValueError, match="zero row"):
+        kernel.sum_rows(np.zeros((1, 2)), {"a": 0}, [["a"]])
+    with pytest.raises(IndexError, match="outside the table"):
+        kernel.sum_rows(np.zeros((2, 2)), {"a": 5}, [["a"]])
+    model = _second_pass()
+    code_rows, sizes, _ = model._label_code_rows()
+    walk = [np.zeros(1, dtype=np.intp)] * 3
+    with pytest.raises(IndexError, match="not one of"):
+        kernel.label_context_scores(
+            model.state_weights, code_rows, sizes, len(model.labels), F.LABEL_CONTEXT_OFFSETS,
+            np.array([len(model.labels)], dtype=np.intp), *walk, 0,
+        )
+    with pytest.raises(IndexError, match="out of range"):
+        kernel.label_context_scores(
+            model.state_weights, code_rows, sizes, len(model.labels), F.LABEL_CONTEXT_OFFSETS,
+            np.array([0], dtype=np.intp), np.array([8], dtype=np.intp), *walk[:2], 0,
+        )
