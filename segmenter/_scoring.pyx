@@ -122,6 +122,17 @@ cdef int _check_zero_row(const double[:, ::1] table, dict index) except -1:
     return 0
 
 
+cdef int _sum_lines(_Rows rows, const double[:, ::1] table, dict index, features, double[:, ::1] out) except -1:
+    """``out[i]`` = the sum of the rows of ``features[i]``, for each line (``out`` zeroed)."""
+    cdef Py_ssize_t i, m
+    cdef Py_ssize_t width = out.shape[1]
+    for i in range(out.shape[0]):
+        m = rows.gather(table, index, features[i])
+        if m:
+            _reduce_line(rows.rows, m, &out[i, 0], width)
+    return 0
+
+
 def sum_rows(const double[:, ::1] table, dict index, features):
     """Per line, the sum of ``table`` rows of its features (one not in ``index``: row ``len(index)``).
 
@@ -132,17 +143,10 @@ def sum_rows(const double[:, ::1] table, dict index, features):
     """
     cdef Py_ssize_t n = len(features)
     cdef Py_ssize_t width = table.shape[1]
-    cdef Py_ssize_t i, m
     _check_zero_row(table, index)
     out_array = np.zeros((n, width), dtype=np.float64)
-    if n == 0 or width == 0:
-        return out_array
-    cdef double[:, ::1] out = out_array
-    cdef _Rows rows = _Rows()
-    for i in range(n):
-        m = rows.gather(table, index, features[i])
-        if m:
-            _reduce_line(rows.rows, m, &out[i, 0], width)
+    if n and width:
+        _sum_lines(_Rows(), table, index, features, out_array)
     return out_array
 
 
@@ -168,7 +172,7 @@ def page_scores(
     cdef Py_ssize_t n = len(context)
     cdef Py_ssize_t width = weights.shape[1]
     cdef Py_ssize_t n_slots = len(offsets) + 1
-    cdef Py_ssize_t k, c, m, slot, j
+    cdef Py_ssize_t k, c, slot, j
     cdef Py_ssize_t[8] shift
     if len(owns) != n:
         raise ValueError("one own feature set per line of context")
@@ -185,13 +189,8 @@ def page_scores(
     cdef double[:, ::1] out = out_array
     cdef double[:, ::1] blocks = blocks_array
     cdef _Rows rows = _Rows()
-    for k in range(n):
-        m = rows.gather(weights, index, context[k])
-        if m:
-            _reduce_line(rows.rows, m, &out[k, 0], width)
-        m = rows.gather(own_table, own_index, owns[k])
-        if m:
-            _reduce_line(rows.rows, m, &blocks[k, 0], n_slots * width)
+    _sum_lines(rows, weights, index, context, out)
+    _sum_lines(rows, own_table, own_index, owns, blocks)
     cdef double* line
     for k in range(n):
         line = &out[k, 0]

@@ -221,6 +221,16 @@ def test_the_compiled_scores_are_the_numpy_scores_bit_for_bit(monkeypatch) -> No
         assert a.shape == b.shape and np.array_equal(a, b)
 
 
+def _compiled_and_numpy(compute):
+    """``compute()`` with the scoring kernel, then with the NumPy steps."""
+    compiled = compute()
+    kernel, tagging._SCORING = tagging._SCORING, None
+    try:
+        return compiled, compute()
+    finally:
+        tagging._SCORING = kernel
+
+
 _FEATURE_NAMES = [f"f{i}" for i in range(12)] + ["unknown", "other"]
 
 
@@ -238,12 +248,7 @@ def test_the_compiled_sum_of_rows_is_numpys_bit_for_bit(features, seed, shape) -
     index = {name: i for i, name in enumerate(_FEATURE_NAMES[:12])}
     table = rng.normal(0, 1, (13, *shape)) * 10.0 ** rng.integers(-8, 9, (13, *shape))
     table[12] = 0.0  # the zero row of unknown features
-    compiled = tagging._sum_rows(table, index, features)
-    kernel, tagging._SCORING = tagging._SCORING, None
-    try:
-        numpy = tagging._sum_rows(table, index, features)
-    finally:
-        tagging._SCORING = kernel
+    compiled, numpy = _compiled_and_numpy(lambda: tagging._sum_rows(table, index, features))
     assert compiled.shape == numpy.shape == (len(features), *shape)
     assert np.array_equal(compiled, numpy)
 
@@ -268,12 +273,7 @@ def test_the_compiled_page_scores_are_numpys_bit_for_bit(lines, seed) -> None:
     views = [F.LineView(tuple(own), 0, "", frozenset(), False, False, ()) for own, _ in lines]
     parts = F.PageParts(list(range(len(lines))), views, [context for _, context in lines])
     scorer = tagging._StateScores(index, weights, rng.normal(0, 1, 4))
-    compiled = scorer.from_parts(parts)
-    kernel, tagging._SCORING = tagging._SCORING, None
-    try:
-        numpy = scorer.from_parts(parts)
-    finally:
-        tagging._SCORING = kernel
+    compiled, numpy = _compiled_and_numpy(lambda: scorer.from_parts(parts))
     assert compiled.shape == numpy.shape == (len(lines), 4)
     assert np.array_equal(compiled, numpy)
 
@@ -320,12 +320,7 @@ def _second_pass() -> CrfModel:
 def test_the_compiled_label_scores_are_numpys_bit_for_bit(labels: list[str]) -> None:
     """Any sequence of first-pass labels: the codes' rows are the strings' rows, summed alike."""
     model = _second_pass()
-    compiled = model.label_scores(labels)
-    kernel, tagging._SCORING = tagging._SCORING, None
-    try:
-        numpy = model.label_scores(labels)
-    finally:
-        tagging._SCORING = kernel
+    compiled, numpy = _compiled_and_numpy(lambda: model.label_scores(labels))
     assert compiled.shape == numpy.shape == (len(labels), len(model.labels))
     assert np.array_equal(compiled, numpy)
 
