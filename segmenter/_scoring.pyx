@@ -251,9 +251,6 @@ def label_context_scores(
     for c in range(n_columns):
         if not 0 <= column_sizes[c] <= n_codes:
             raise ValueError("a column holds more codes than its row")
-        for j in range(n_codes):
-            if not 0 <= code_rows[c, j] < table.shape[0]:
-                raise IndexError("a code's row is outside the table")
     out_array = np.zeros((n, width), dtype=np.float64)
     if n == 0 or width == 0:
         return out_array
@@ -274,6 +271,9 @@ def label_context_scores(
         for c in range(n_columns):
             if not 0 <= codes[c] < column_sizes[c]:
                 raise IndexError(f"line {k}: code {codes[c]} of column {c} is out of range")
-            rows[c] = base + code_rows[c, codes[c]] * width
+            j = code_rows[c, codes[c]]
+            if not 0 <= j < table.shape[0]:
+                raise IndexError(f"line {k}: the row of code {codes[c]} of column {c} is outside the table")
+            rows[c] = base + j * width
         _reduce_line(rows, n_columns, &out[k, 0], width)
     return out_array

@@ -687,30 +687,19 @@ def line_view(text: str) -> LineView:
 # letters, its last character, its bullet) are the same with or without them; the text
 # a user gets back keeps them. A tatweel that touches no letter is not stretching a
 # word but standing for a dash (``القاهرة ـ أ ش أ``, ``ـ النهاية ـ``): it is read as one.
-# (``re``, not ``regex``: three times faster on these plain classes; ``[^\W\d_]`` is a
-# letter, tatweel included.)
-_MARKS_RE = re.compile("[" + re.escape(_MARK_CHARS) + "]+")
-_DASH_TATWEEL_RE = re.compile(r"(?<![^\W\d_])\u0640+(?![^\W\d_])")
+# (The rule is the regular expressions ``[<marks>]+`` -> "", then
+# ``(?<![^\W\d_])\u0640+(?![^\W\d_])`` -> "-" and any other tatweel -> "", as Python's
+# ``re`` reads them; ``tests/test_features.py`` holds the code below to them. Run on
+# each character, they cost 4 and 9 µs a corpus line.)
 _IS_MARK = np.zeros(0x10000, dtype=bool)  # every mark is in the BMP
 _IS_MARK[[ord(c) for c in _DELETED_CHARS]] = True
-
-
-def _without_marks(text: str) -> str:
-    """The definition :func:`without_marks` follows (its fast path: tested equal)."""
-    text = _MARKS_RE.sub("", text)
-    if araby.TATWEEL in text:
-        text = _DASH_TATWEEL_RE.sub("-", text).replace(araby.TATWEEL, "")
-    return text
-
-
 _TATWEEL_RUN_RE = re.compile("\u0640+")
 
 
 def _tatweel_read(text: str) -> str:
-    r"""``_DASH_TATWEEL_RE.sub("-", text).replace(TATWEEL, "")`` run by run: a run of tatweel
-    with no letter on either side (``[^\W\d_]``: alphanumeric, not a decimal digit) is a
-    dash, any other is dropped. A literal search finds the runs, where the pattern's
-    look-behind is tried at every character."""
+    """Tatweel read run by run: a run with no letter on either side (a letter:
+    alphanumeric, not a decimal digit, as ``[^\\W\\d_]`` in ``re``) is a dash, any other
+    is dropped."""
     pieces: list[str] = []
     kept_from = 0
     end = len(text)
@@ -730,9 +719,8 @@ def without_marks(texts: Sequence[str]) -> list[str]:
     """``texts`` as they are measured: marks dropped, a free-standing tatweel a dash.
 
     The page's characters are looked up at once (NumPy); only lines that hold a mark
-    are rewritten (a seventh of corpus lines), as :func:`_without_marks` would: the
-    marks are cut out around the places found (one or two a line, where the regular
-    expression tests each character), then tatweel is read run by run.
+    are rewritten (a seventh of corpus lines): the marks are cut out around the places
+    found (one or two a line), then tatweel is read run by run.
     """
     out = list(texts)
     if not out:
