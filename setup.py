@@ -4,7 +4,9 @@
 also compiled, as it is, into an extension module of the same name, which Python then
 imports instead: the same features, faster (README, *Dependencies*). So are the kernels
 ``segmenter/_decoding.pyx`` (the Viterbi search) and ``segmenter/_scoring.pyx`` (the
-state scores), which :mod:`segmenter.tagging` uses in place of its NumPy steps. Without
+state scores), which :mod:`segmenter.tagging` uses in place of its NumPy steps, and
+``segmenter/_context.pyx`` (the page-context features), which :mod:`segmenter.features`
+uses in place of its Python. Without
 them, or with ``SEGMENTER_PURE_PYTHON=1`` set at build time, the build goes on and the
 package runs as pure Python.
 
@@ -23,7 +25,7 @@ from pathlib import Path
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
-COMPILED_MODULES = ("segmenter.features", "segmenter._decoding", "segmenter._scoring")
+COMPILED_MODULES = ("segmenter.features", "segmenter._decoding", "segmenter._scoring", "segmenter._context")
 
 
 def _source(module: str) -> Path:

@@ -6,7 +6,7 @@ extension module before a ``.py`` of the same name, so after an edit of the sour
 stale build would run silently; this module, imported first by the package, loads the
 source instead (with a warning) when the stamp does not match it, when there is no
 stamp, or when ``SEGMENTER_PURE_PYTHON=1`` is set. A kernel written for Cython
-(``_decoding.pyx``) has no Python source to fall back on: :func:`kernel` gives None
+(``_decoding.pyx``, ``_scoring.pyx``, ``_context.pyx``) has no Python source to fall back on: :func:`kernel` gives None
 then, and its caller runs its own NumPy code.
 """
 
@@ -22,7 +22,7 @@ from pathlib import Path
 from types import ModuleType
 
 COMPILABLE = ("segmenter.features",)  # Python modules, compiled as they are
-KERNELS = ("segmenter._decoding", "segmenter._scoring")  # modules written for Cython, optional
+KERNELS = ("segmenter._decoding", "segmenter._scoring", "segmenter._context")  # modules written for Cython, optional
 
 
 def _use_source(name: str, source: Path) -> None:
@@ -107,5 +107,6 @@ def kernel(name: str) -> ModuleType | None:
     return module
 
 
+KERNEL_STATUS: dict[str, bool] = {}  # filled as the kernels are asked for (the source of a
+# compilable module, run by choose(), may ask for one)
 COMPILED: dict[str, bool] = choose()
-KERNEL_STATUS: dict[str, bool] = {}  # filled as the kernels are asked for

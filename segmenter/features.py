@@ -64,6 +64,7 @@ import regex
 from pyarabic import araby
 
 from segmenter import lexicons
+from segmenter._compiled import kernel
 
 FEATURE_VERSION = "13"
 
@@ -1129,6 +1130,61 @@ def _titles_within_lines(views: Sequence[LineView]) -> dict[int, list[str]]:
     return {k: _ECHO_FEATURES[frozenset(kinds)] for k, kinds in found.items()}
 
 
+# The page-context features as C loops (``segmenter/_context.pyx``), if built: the same
+# features in the same order (``tests/test_compiled.py``); ``_page_context`` defines them.
+_CONTEXT = kernel("segmenter._context")
+if _CONTEXT is not None:
+    _CONTEXT.configure(
+        {
+            "pos": _POS_FEATURES,
+            "pos_end": _POS_END_FEATURES,
+            "relpos": _RELPOS_FEATURES,
+            "long_before": _LONG_BEFORE_FEATURES,
+            "since_read_also": _SINCE_READ_ALSO_FEATURES,
+            "next_long": _NEXT_LONG_FEATURES,
+            "prev_long": _PREV_LONG_FEATURES,
+            "coh_prev": _COH_PREV,
+            "coh_next": _COH_NEXT,
+            "coh_story": _COH_STORY,
+            "coh_para": _COH_PARA,
+            "coh_across": _COH_ACROSS,
+            "coh_body_next": _COH_BODY_NEXT,
+            "coh_jaccard": _COH_JACCARD,
+            "coh_jaccard_across": _COH_JACCARD_ACROSS,
+            "cohesion_edges": _COHESION_EDGES,
+            "jaccard_edges": _JACCARD_EDGES,
+            # the echo features of each set of kinds, indexed by the kinds as bits (in _ECHO_KINDS order)
+            "echoes": [
+                _ECHO_FEATURES[frozenset(kind for bit, kind in enumerate(_ECHO_KINDS) if mask >> bit & 1)] if mask else []
+                for mask in range(1 << len(_ECHO_KINDS))
+            ],
+            "offsets": NEIGHBOUR_OFFSETS,
+            "edge": _EDGE_FEATURES,
+            "has_blanks": "page:has_blanks",
+            "blank_before": ("blank_before:0", "blank_before:1"),
+            "blank_after": ("blank_after:0", "blank_after:1"),
+            "after_read_also": "ctx:after_read_also",
+            "dup_earlier": "dup:earlier",
+            "dup_later": "dup:later",
+            "dup_near": "dup:near",
+            "disjoint": "page:disjoint_paragraphs",
+            "coh_prev_none": "coh_prev:none",
+            "coh_next_none": "coh_next:none",
+            "same1": ("run:same1_prev", "run:same1_next"),
+            "same2": ("run:same2_prev", "run:same2_next"),
+            "short_tokens": SHORT_TOKENS,
+            "cohesion_window": COHESION_WINDOW,
+            "wide_window": WIDE_COHESION_WINDOW,
+            "min_disjoint_pairs": MIN_DISJOINT_PAIRS,
+            "disjoint_overlap": DISJOINT_OVERLAP,
+            "disjoint_share": DISJOINT_SHARE,
+            "title_min_tokens": TITLE_MIN_TOKENS,
+            "title_max_tokens": TITLE_MAX_TOKENS,
+            "title_echo_window": TITLE_ECHO_WINDOW,
+        }
+    )
+
+
 @dataclass(slots=True)
 class PageParts:
     """A page's non-blank lines as the tagger sees them.
@@ -1171,6 +1227,8 @@ def page_parts_many(pages: Sequence[Sequence[str]]) -> list[PageParts]:
 
 def _page_context(texts: Sequence[str], blank: list[bool], positions: list[int], views: list[LineView]) -> PageParts:
     """The page-context features of a page's non-blank lines, from their own (``views``)."""
+    if _CONTEXT is not None:  # the same features from C loops (segmenter/_context.pyx)
+        return PageParts(positions, views, _CONTEXT.page_context(blank, positions, views))
     n = len(views)
     n_lines = len(texts)
     page_has_blanks = n < n_lines

@@ -36,6 +36,7 @@ COMPILED = isinstance(F.__loader__, importlib.machinery.ExtensionFileLoader)
 needs_build = pytest.mark.skipif(not COMPILED, reason="segmenter.features runs as pure Python here (no compiled build)")
 needs_kernel = pytest.mark.skipif(tagging._KERNEL is None, reason="the Viterbi kernel is not built here")
 needs_scoring = pytest.mark.skipif(tagging._SCORING is None, reason="the scoring kernel is not built here")
+needs_context = pytest.mark.skipif(F._CONTEXT is None, reason="the page-context kernel is not built here")
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +59,7 @@ def test_compiled_modules_reports_what_runs() -> None:
         ["segmenter.features"] * COMPILED
         + ["segmenter._decoding"] * (tagging._KERNEL is not None)
         + ["segmenter._scoring"] * (tagging._SCORING is not None)
+        + ["segmenter._context"] * (F._CONTEXT is not None)
     )
     assert segmenter.compiled_modules() == expected
 
@@ -69,6 +71,8 @@ def test_the_build_is_from_the_current_source() -> None:
         assert _compiled.build_is_current(Path(tagging._KERNEL.__file__))
     if tagging._SCORING is not None:
         assert _compiled.build_is_current(Path(tagging._SCORING.__file__))
+    if F._CONTEXT is not None:
+        assert _compiled.build_is_current(Path(F._CONTEXT.__file__))
 
 
 @needs_build
@@ -346,3 +350,68 @@ def test_the_scoring_kernel_refuses_tables_and_codes_it_would_read_past() -> Non
             model.state_weights, code_rows, sizes, len(model.labels), F.LABEL_CONTEXT_OFFSETS,
             np.array([0], dtype=np.intp), np.array([8], dtype=np.intp), *walk[:2], 0,
         )
+
+
+# --- the page-context kernel -----------------------------------------------------------
+
+
+def _context_both_ways(texts: list[str]) -> tuple[list[list[str]], list[list[str]]]:
+    """A page's context features from the kernel, then from ``features._page_context``'s Python."""
+    blank = list(map(F.is_blank, texts))
+    positions = [i for i, is_blank in enumerate(blank) if not is_blank]
+    views = F.line_views([texts[i] for i in positions])
+    kernel = F._CONTEXT
+    compiled = kernel.page_context(blank, positions, views)
+    F._CONTEXT = None
+    try:
+        return compiled, F._page_context(texts, blank, positions, views).context
+    finally:
+        F._CONTEXT = kernel
+
+
+@needs_context
+def test_the_compiled_context_is_the_pythons_on_the_fixtures() -> None:
+    pages = itertools.chain(
+        read_gold(ROOT / "fixtures" / "seeds-gold.jsonl"),
+        itertools.islice(read_gold(ROOT / "fixtures" / "composed-test.jsonl.gz"), 400),
+    )
+    for page in pages:
+        compiled, python = _context_both_ways([text for _, _, text in page.lines])
+        assert compiled == python, page.id
+
+
+# pages built to exercise every context feature: words from a small vocabulary (so that
+# lines share words), lines of any length (short ones, titles, paragraphs), "read also"
+# markers, lines shown again or inside another line, blank lines and list items
+_WORDS = ["الحكومة", "وزير", "المالية", "اقرأ", "أيضا", "السعودية", "الرياض", "1", "2", "الأمطار", "فريق", "الهلال"]
+_LINE = st.one_of(
+    st.lists(st.sampled_from(_WORDS), max_size=40).map(" ".join),
+    st.sampled_from(["", " ", "اقرأ أيضا", "• الهلال", "1. وزير المالية", "المصدر: واس"]),
+)
+
+
+@st.composite
+def _pages(draw) -> list[str]:
+    lines: list[str] = []
+    for _ in range(draw(st.integers(0, 40))):
+        if lines and draw(st.integers(0, 5)) == 0:  # an earlier line again, alone or inside another
+            earlier = draw(st.sampled_from(lines))
+            lines.append(draw(st.sampled_from([earlier, f"الموقع | {earlier}", f"{earlier} الحكومة"])))
+        else:
+            lines.append(draw(_LINE))
+    return lines
+
+
+@needs_context
+@settings(max_examples=300, deadline=None)
+@given(_pages())
+def test_the_compiled_context_is_the_pythons_on_any_page(texts: list[str]) -> None:
+    compiled, python = _context_both_ways(texts)
+    assert compiled == python
+
+
+@needs_context
+def test_the_context_kernel_refuses_views_without_their_positions() -> None:
+    views = F.line_views(["الحكومة", "وزير"])
+    with pytest.raises(ValueError, match="one position per view"):
+        F._CONTEXT.page_context([False, False], [0], views)

@@ -1,0 +1,429 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False, cdivision=True
+"""Stage 2's page-context features as C loops over a page's content words.
+
+An optional build (``setup.py``): :func:`segmenter.features._page_context` runs its own
+Python when this module is not built, and is the definition this module follows. There,
+lexical cohesion is set algebra on each line's ``frozenset`` of content words: for every
+line a union of the three lines after it, of up to eight paragraphs before it, and the
+intersections with them, each a new set of strings. A fifth of the labelling went there.
+
+Here each of the page's content words gets a number (one dictionary pass over the
+page), and the windows of lines before and after a line are counts per word, slid one
+line at a time: a line's share of words found in a window is a count of its words with
+a count above zero. The other page-context features (positions, blanks, repeats, title
+echoes, list runs, page edges) follow the Python line for line, in the same order, with
+the same strings: :func:`configure` hands this module the feature tables of
+:mod:`segmenter.features`, and ``tests/test_compiled.py`` holds every page's features to
+the Python's.
+"""
+
+from cpython.mem cimport PyMem_Free, PyMem_Malloc
+
+# filled by configure(): the feature strings and thresholds of segmenter.features
+cdef dict _T = {}
+cdef list _POS, _POS_END, _RELPOS, _LONG_BEFORE, _SINCE_READ_ALSO, _NEXT_LONG, _PREV_LONG
+cdef list _COH_PREV, _COH_NEXT, _COH_STORY, _COH_PARA, _COH_ACROSS, _COH_BODY_NEXT
+cdef list _COH_JACCARD, _COH_JACCARD_ACROSS, _ECHOES, _EDGES, _OFFSETS
+cdef double _COHESION_EDGES[8]
+cdef double _JACCARD_EDGES[8]
+cdef Py_ssize_t _N_COHESION_EDGES = 0, _N_JACCARD_EDGES = 0
+cdef Py_ssize_t _SHORT_TOKENS, _COHESION_WINDOW, _WIDE_WINDOW, _MIN_DISJOINT_PAIRS
+cdef Py_ssize_t _TITLE_MIN_TOKENS, _TITLE_MAX_TOKENS, _TITLE_ECHO_WINDOW
+cdef double _DISJOINT_OVERLAP, _DISJOINT_SHARE
+cdef bint _CONFIGURED = False
+
+# which way a title echo points (bits of a line's echo mask; _ECHOES is indexed by it)
+cdef int _PART_OF_LATER = 1, _PART_OF_EARLIER = 2, _HOLDS_EARLIER = 4, _HOLDS_LATER = 8
+
+
+def configure(tables: dict) -> None:
+    """Take the feature strings and thresholds of :mod:`segmenter.features` (done on its import)."""
+    global _T, _POS, _POS_END, _RELPOS, _LONG_BEFORE, _SINCE_READ_ALSO, _NEXT_LONG, _PREV_LONG
+    global _COH_PREV, _COH_NEXT, _COH_STORY, _COH_PARA, _COH_ACROSS, _COH_BODY_NEXT
+    global _COH_JACCARD, _COH_JACCARD_ACROSS, _ECHOES, _EDGES, _OFFSETS
+    global _N_COHESION_EDGES, _N_JACCARD_EDGES, _SHORT_TOKENS, _COHESION_WINDOW, _WIDE_WINDOW
+    global _MIN_DISJOINT_PAIRS, _TITLE_MIN_TOKENS, _TITLE_MAX_TOKENS, _TITLE_ECHO_WINDOW
+    global _DISJOINT_OVERLAP, _DISJOINT_SHARE, _CONFIGURED
+    cdef Py_ssize_t i
+    cohesion_edges = tuple(tables["cohesion_edges"])
+    jaccard_edges = tuple(tables["jaccard_edges"])
+    if len(cohesion_edges) > 8 or len(jaccard_edges) > 8:
+        raise ValueError("at most eight bucket edges")
+    echoes = list(tables["echoes"])
+    if len(echoes) != 16:
+        raise ValueError("the echo features are one list per mask of four kinds")
+    _T = dict(tables)
+    _POS, _POS_END, _RELPOS = list(tables["pos"]), list(tables["pos_end"]), list(tables["relpos"])
+    _LONG_BEFORE, _SINCE_READ_ALSO = list(tables["long_before"]), list(tables["since_read_also"])
+    _NEXT_LONG, _PREV_LONG = list(tables["next_long"]), list(tables["prev_long"])
+    _COH_PREV, _COH_NEXT = list(tables["coh_prev"]), list(tables["coh_next"])
+    _COH_STORY, _COH_PARA = list(tables["coh_story"]), list(tables["coh_para"])
+    _COH_ACROSS, _COH_BODY_NEXT = list(tables["coh_across"]), list(tables["coh_body_next"])
+    _COH_JACCARD, _COH_JACCARD_ACROSS = list(tables["coh_jaccard"]), list(tables["coh_jaccard_across"])
+    _ECHOES = echoes
+    _OFFSETS = list(tables["offsets"])
+    _EDGES = [tables["edge"][off] for off in _OFFSETS]
+    for name, size in (("pos", 6), ("pos_end", 4), ("relpos", 5), ("long_before", 4), ("since_read_also", 4),
+                       ("next_long", 6), ("prev_long", 6)):
+        if len(tables[name]) != size:
+            raise ValueError(f"{name}: {size} features expected")
+    for name in ("coh_prev", "coh_next", "coh_story", "coh_para", "coh_across", "coh_body_next"):
+        if len(tables[name]) != len(cohesion_edges) + 1:
+            raise ValueError(f"{name}: one feature per cohesion bucket expected")
+    for name in ("coh_jaccard", "coh_jaccard_across"):
+        if len(tables[name]) != len(jaccard_edges) + 1:
+            raise ValueError(f"{name}: one feature per Jaccard bucket expected")
+    _N_COHESION_EDGES = len(cohesion_edges)
+    for i in range(_N_COHESION_EDGES):
+        _COHESION_EDGES[i] = cohesion_edges[i]
+    _N_JACCARD_EDGES = len(jaccard_edges)
+    for i in range(_N_JACCARD_EDGES):
+        _JACCARD_EDGES[i] = jaccard_edges[i]
+    _SHORT_TOKENS = tables["short_tokens"]
+    _COHESION_WINDOW = tables["cohesion_window"]
+    _WIDE_WINDOW = tables["wide_window"]
+    _MIN_DISJOINT_PAIRS = tables["min_disjoint_pairs"]
+    _DISJOINT_OVERLAP = tables["disjoint_overlap"]
+    _DISJOINT_SHARE = tables["disjoint_share"]
+    _TITLE_MIN_TOKENS = tables["title_min_tokens"]
+    _TITLE_MAX_TOKENS = tables["title_max_tokens"]
+    _TITLE_ECHO_WINDOW = tables["title_echo_window"]
+    _CONFIGURED = True
+
+
+cdef inline Py_ssize_t _slot(double value, const double* edges, Py_ssize_t n_edges) noexcept nogil:
+    """``bisect_left(edges, value)``: the number of edges below ``value``."""
+    cdef Py_ssize_t i = 0
+    while i < n_edges and edges[i] < value:
+        i += 1
+    return i
+
+
+cdef inline Py_ssize_t _distance_slot(Py_ssize_t distance) noexcept nogil:
+    if distance <= 3:
+        return distance - 1
+    return 3 if distance <= 6 else 4
+
+
+cdef struct _Page:
+    Py_ssize_t n  # lines
+    Py_ssize_t* start  # line k's word numbers are ids[start[k] .. start[k + 1])
+    int* ids
+    int* before  # per word: lines of the window before the line holding it
+    int* after  # ... of the window after it
+    int* story  # ... of the paragraphs before it
+    int* mark  # per word: the stamp of the last pair of lines it was marked in
+    int* body  # per word: the stamp of the paragraphs after a line it was marked in
+    int stamp
+
+
+cdef inline Py_ssize_t _size(_Page* p, Py_ssize_t k) noexcept nogil:
+    return p.start[k + 1] - p.start[k]
+
+
+cdef inline void _count(_Page* p, int* counts, Py_ssize_t k, int step) noexcept nogil:
+    """Add line ``k``'s words to a window's counts (``step`` 1), or take them out (-1)."""
+    cdef Py_ssize_t i
+    for i in range(p.start[k], p.start[k + 1]):
+        counts[p.ids[i]] += step
+
+
+cdef inline Py_ssize_t _found(_Page* p, Py_ssize_t k, const int* counts) noexcept nogil:
+    """How many of line ``k``'s words are in a window (a count above zero)."""
+    cdef Py_ssize_t i, found = 0
+    for i in range(p.start[k], p.start[k + 1]):
+        if counts[p.ids[i]] > 0:
+            found += 1
+    return found
+
+
+cdef inline Py_ssize_t _shared(_Page* p, Py_ssize_t a, Py_ssize_t b) noexcept nogil:
+    """How many words lines ``a`` and ``b`` share."""
+    cdef Py_ssize_t i, shared = 0
+    p.stamp += 1
+    for i in range(p.start[b], p.start[b + 1]):
+        p.mark[p.ids[i]] = p.stamp
+    for i in range(p.start[a], p.start[a + 1]):
+        if p.mark[p.ids[i]] == p.stamp:
+            shared += 1
+    return shared
+
+
+cdef inline Py_ssize_t _jaccard_slot(_Page* p, Py_ssize_t a, Py_ssize_t b) noexcept nogil:
+    cdef Py_ssize_t shared = _shared(p, a, b)
+    return _slot(<double>shared / <double>(_size(p, a) + _size(p, b) - shared), _JACCARD_EDGES, _N_JACCARD_EDGES)
+
+
+cdef inline Py_ssize_t _overlap_slot(Py_ssize_t found, Py_ssize_t size) noexcept nogil:
+    return _slot(<double>found / <double>size, _COHESION_EDGES, _N_COHESION_EDGES)
+
+
+cdef bint _disjoint_paragraphs(_Page* p, const Py_ssize_t* long_at, Py_ssize_t n_long) noexcept nogil:
+    """Do most paragraphs share next to nothing with the one before (a listing page)?"""
+    cdef Py_ssize_t q, current, pairs = 0, disjoint = 0
+    for q in range(1, n_long):
+        current = long_at[q]
+        if _size(p, current) == 0:
+            continue
+        pairs += 1
+        if <double>_shared(p, current, long_at[q - 1]) / <double>_size(p, current) < _DISJOINT_OVERLAP:
+            disjoint += 1
+    return pairs >= _MIN_DISJOINT_PAIRS and <double>disjoint / <double>pairs >= _DISJOINT_SHARE
+
+
+cdef int _echo_masks(list views, list n_tokens, int* masks) except -1:
+    """Title-like lines shown again inside another line, as in ``_titles_within_lines``."""
+    cdef Py_ssize_t a, b, i, j, n_titles, size
+    cdef list at = []
+    cdef list keys = []
+    cdef str key_i, key_j
+    for i in range(len(views)):
+        size = n_tokens[i]
+        if _TITLE_MIN_TOKENS <= size <= _TITLE_MAX_TOKENS:
+            at.append(i)
+            keys.append(f" {views[i].normalized_key} ")
+    n_titles = len(at)
+    for a in range(n_titles):
+        i = at[a]
+        key_i = keys[a]
+        for b in range(a + 1, n_titles):
+            j = at[b]
+            if j - i > _TITLE_ECHO_WINDOW:
+                break
+            key_j = keys[b]
+            if len(key_i) < len(key_j) and key_i in key_j:
+                masks[i] |= _PART_OF_LATER
+                masks[j] |= _HOLDS_EARLIER
+            elif len(key_j) < len(key_i) and key_j in key_i:
+                masks[j] |= _PART_OF_EARLIER
+                masks[i] |= _HOLDS_LATER
+    return 0
+
+
+def page_context(list blank, list positions, list views) -> list:
+    """The page-context features of a page's non-blank lines (``views``, at ``positions``
+    of the page's ``blank`` flags): ``segmenter.features._page_context``'s, in its order."""
+    if not _CONFIGURED:
+        raise RuntimeError("segmenter._context is not configured (segmenter.features configures it)")
+    cdef Py_ssize_t n = len(views)
+    cdef Py_ssize_t n_lines = len(blank)
+    if len(positions) != n:
+        raise ValueError("one position per view expected")
+    cdef list context = []
+    if n == 0:
+        return context
+    cdef Py_ssize_t k, i, j, q, total = 0, n_words, pos, ahead, previous_long = -1, seen_long = 0
+    cdef Py_ssize_t read_also_at = -1, size, found, story_size = 0, body_of = -1, n_long = 0
+    cdef Py_ssize_t edge_low = -min(_OFFSETS), edge_high = n - max(_OFFSETS)
+    cdef bint page_has_blanks = n < n_lines, disjoint, is_long, body_found
+    cdef list feats, word_sets = [], n_tokens = [], keys = [], heads = []
+    cdef dict word_ids = {}, seen_keys = {}, key_counts = {}
+    cdef object view, words, key, head, other, first, offset
+    cdef _Page p
+    p.n = n
+    p.start = NULL
+    p.ids = NULL
+    p.before = NULL
+    p.after = NULL
+    p.story = NULL
+    p.mark = NULL
+    p.body = NULL
+    p.stamp = 0
+    cdef int body_stamp = 0
+    cdef Py_ssize_t* long_at = NULL
+    cdef Py_ssize_t* next_long = NULL
+    cdef char* long_line = NULL
+    cdef char* story_line = NULL
+    cdef char* read_also = NULL
+    cdef int* echo = NULL
+    try:
+        for view in views:
+            words = view.words
+            word_sets.append(words)
+            total += len(words)
+            n_tokens.append(view.n_tokens)
+            key = view.normalized_key
+            keys.append(key)
+            heads.append(view.head)
+            if key:
+                key_counts[key] = key_counts.get(key, 0) + 1
+        p.start = <Py_ssize_t*>PyMem_Malloc((n + 1) * sizeof(Py_ssize_t))
+        p.ids = <int*>PyMem_Malloc((total + 1) * sizeof(int))
+        long_at = <Py_ssize_t*>PyMem_Malloc(n * sizeof(Py_ssize_t))
+        next_long = <Py_ssize_t*>PyMem_Malloc(n * sizeof(Py_ssize_t))
+        long_line = <char*>PyMem_Malloc(n)
+        story_line = <char*>PyMem_Malloc(n)
+        read_also = <char*>PyMem_Malloc(n)
+        echo = <int*>PyMem_Malloc(n * sizeof(int))
+        if not (p.start and p.ids and long_at and next_long and long_line and story_line and read_also and echo):
+            raise MemoryError()
+        # the page's words numbered in order of first appearance
+        i = 0
+        for k in range(n):
+            p.start[k] = i
+            for word in <frozenset>word_sets[k]:
+                found_id = word_ids.get(word)
+                if found_id is None:
+                    found_id = word_ids[word] = len(word_ids)
+                p.ids[i] = found_id
+                i += 1
+            view = views[k]
+            long_line[k] = bool(view.is_long)
+            read_also[k] = bool(view.is_read_also)
+            story_line[k] = long_line[k] or n_tokens[k] >= _SHORT_TOKENS
+            echo[k] = 0
+            if long_line[k]:
+                long_at[n_long] = k
+                n_long += 1
+        p.start[n] = i
+        n_words = len(word_ids)
+        p.before = <int*>PyMem_Malloc((n_words + 1) * sizeof(int))
+        p.after = <int*>PyMem_Malloc((n_words + 1) * sizeof(int))
+        p.story = <int*>PyMem_Malloc((n_words + 1) * sizeof(int))
+        p.mark = <int*>PyMem_Malloc((n_words + 1) * sizeof(int))
+        p.body = <int*>PyMem_Malloc((n_words + 1) * sizeof(int))
+        if not (p.before and p.after and p.story and p.mark and p.body):
+            raise MemoryError()
+        for i in range(n_words + 1):
+            p.before[i] = 0
+            p.after[i] = 0
+            p.story[i] = 0
+            p.mark[i] = 0
+            p.body[i] = 0
+        _echo_masks(views, n_tokens, echo)
+        j = -1
+        for k in range(n - 1, -1, -1):
+            next_long[k] = j
+            if long_line[k]:
+                j = k
+        disjoint = _disjoint_paragraphs(&p, long_at, n_long)
+        # the window after line 0: lines 1 .. COHESION_WINDOW
+        for j in range(1, min(n, 1 + _COHESION_WINDOW)):
+            _count(&p, p.after, j, 1)
+        q = 0  # long_at[q]: the first long line after the line (its ``ahead``)
+        for k in range(n):
+            # slide the windows to line k: before, [k - W, k); after, (k, k + W]; the
+            # story so far, the paragraph-like lines of [k - WIDE, k)
+            if k > 0:
+                _count(&p, p.before, k - 1, 1)
+                if k - 1 - _COHESION_WINDOW >= 0:
+                    _count(&p, p.before, k - 1 - _COHESION_WINDOW, -1)
+                _count(&p, p.after, k, -1)
+                if k + _COHESION_WINDOW < n:
+                    _count(&p, p.after, k + _COHESION_WINDOW, 1)
+                if story_line[k - 1]:
+                    for i in range(p.start[k - 1], p.start[k]):
+                        if p.story[p.ids[i]] == 0:
+                            story_size += 1
+                        p.story[p.ids[i]] += 1
+                if k - 1 - _WIDE_WINDOW >= 0 and story_line[k - 1 - _WIDE_WINDOW]:
+                    for i in range(p.start[k - 1 - _WIDE_WINDOW], p.start[k - _WIDE_WINDOW]):
+                        p.story[p.ids[i]] -= 1
+                        if p.story[p.ids[i]] == 0:
+                            story_size -= 1
+            while q < n_long and long_at[q] <= k:
+                q += 1
+            view = views[k]
+            is_long = long_line[k]
+            pos = positions[k]
+            feats = [
+                _POS[min(k, 5)],
+                _POS_END[min(n - 1 - k, 3)],
+                _RELPOS[min(4, (5 * k) // n)],
+                _LONG_BEFORE[min(seen_long, 3)],
+            ]
+            if page_has_blanks:
+                feats.append(_T["has_blanks"])
+                feats.append(_T["blank_before"][1 if pos > 0 and blank[pos - 1] else 0])
+                feats.append(_T["blank_after"][1 if pos + 1 < n_lines and blank[pos + 1] else 0])
+            if read_also_at >= 0:
+                feats.append(_T["after_read_also"])
+                feats.append(_SINCE_READ_ALSO[min(k - read_also_at, 3)])
+            key = keys[k]
+            if key and key_counts.get(key, 0) > 1:
+                earlier = seen_keys.get(key)
+                feats.append(_T["dup_earlier"] if earlier is not None else _T["dup_later"])
+                if earlier is not None and k - <Py_ssize_t>earlier <= 3:
+                    feats.append(_T["dup_near"])
+            if echo[k]:
+                feats.extend(_ECHOES[echo[k]])
+            ahead = next_long[k]
+            size = _size(&p, k)
+            if size:
+                feats.append(_COH_PREV[_overlap_slot(_found(&p, k, p.before), size)])
+                feats.append(_COH_NEXT[_overlap_slot(_found(&p, k, p.after), size)])
+                if is_long:
+                    if disjoint:
+                        feats.append(_T["disjoint"])
+                    feats.append(_COH_STORY[_overlap_slot(_found(&p, k, p.story), size)])
+                    if previous_long >= 0:
+                        feats.append(_COH_PARA[_overlap_slot(_shared(&p, k, previous_long), size)])
+                        feats.append(_COH_JACCARD[_jaccard_slot(&p, k, previous_long)])
+            else:
+                feats.append(_T["coh_prev_none"])
+                feats.append(_T["coh_next_none"])
+            if not is_long and ahead >= 0 and _size(&p, ahead) and story_size:
+                feats.append(_COH_ACROSS[_overlap_slot(_found(&p, ahead, p.story), _size(&p, ahead))])
+            if not is_long and ahead >= 0 and previous_long >= 0 and _size(&p, ahead) and _size(&p, previous_long):
+                feats.append(_COH_JACCARD_ACROSS[_jaccard_slot(&p, ahead, previous_long)])
+            feats.append(_NEXT_LONG[_distance_slot(ahead - k) if ahead >= 0 else 5])
+            feats.append(_PREV_LONG[_distance_slot(k - previous_long) if previous_long >= 0 else 5])
+            if size and ahead >= 0:
+                # the paragraphs after the line: the next long line, then the long lines
+                # after it until one adds words (marked once for each next long line)
+                if body_of != ahead:
+                    body_of = ahead
+                    body_stamp += 1
+                    body_found = _size(&p, ahead) > 0
+                    for i in range(p.start[ahead], p.start[ahead + 1]):
+                        p.body[p.ids[i]] = body_stamp
+                    j = q + 1
+                    while j < n_long:
+                        for i in range(p.start[long_at[j]], p.start[long_at[j] + 1]):
+                            p.body[p.ids[i]] = body_stamp
+                        if body_found or _size(&p, long_at[j]):
+                            break
+                        j += 1
+                found = 0
+                for i in range(p.start[k], p.start[k + 1]):
+                    if p.body[p.ids[i]] == body_stamp:
+                        found += 1
+                feats.append(_COH_BODY_NEXT[_overlap_slot(found, size)])
+            head = heads[k]
+            if head:
+                first = head[0]
+                for j, side in ((k - 1, 0), (k + 1, 1)):
+                    if 0 <= j < n:
+                        other = heads[j]
+                        if other and other[0] == first:
+                            feats.append(_T["same1"][side])
+                            if len(head) == 2 and other == head:
+                                feats.append(_T["same2"][side])
+            if k < edge_low or k >= edge_high:
+                for i in range(len(_OFFSETS)):
+                    offset = _OFFSETS[i]
+                    if not 0 <= k + <Py_ssize_t>offset < n:
+                        feats.append(_EDGES[i])
+            context.append(feats)
+            if is_long:
+                seen_long += 1
+                previous_long = k
+            if read_also[k]:
+                read_also_at = k
+            if key and key not in seen_keys:
+                seen_keys[key] = k
+    finally:
+        PyMem_Free(p.start)
+        PyMem_Free(p.ids)
+        PyMem_Free(p.before)
+        PyMem_Free(p.after)
+        PyMem_Free(p.story)
+        PyMem_Free(p.mark)
+        PyMem_Free(p.body)
+        PyMem_Free(long_at)
+        PyMem_Free(next_long)
+        PyMem_Free(long_line)
+        PyMem_Free(story_line)
+        PyMem_Free(read_also)
+        PyMem_Free(echo)
+    return context
