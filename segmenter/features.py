@@ -764,6 +764,8 @@ def line_views(texts: Sequence[str]) -> list[LineView]:
     stripped = [t.strip() for t in without_marks(texts)]
     samples = [s[:MAX_FEATURE_CHARS] for s in stripped]
     m = _measure(samples)
+    if _OWN is not None:  # the same views from C loops (segmenter/_own_features.pyx)
+        return _OWN.views(stripped, samples, m.norms, m.tokens, m.words, m.arabic, m.latin, m.punct, m.flags)
     return [
         _view(stripped[i], samples[i], m.norms[i], m.tokens[i], m.words[i], m.arabic[i], m.latin[i], m.punct[i], m.flags[i])
         for i in range(len(texts))
@@ -974,6 +976,89 @@ def _view(
     )
 
 
+def _own_tables() -> dict[str, object]:
+    """What ``segmenter/_own_features.pyx`` needs to give :func:`_view`'s features (asked
+    for on its first use, so the lexicons load when they would load here)."""
+    return {
+        "line_view": LineView,
+        "length_edges": _LENGTH_EDGES,
+        "length_features": _LENGTH_FEATURES,
+        "ratio_edges": _RATIO_EDGES,
+        "arabic_features": _ARABIC_FEATURES,
+        "latin_features": _LATIN_FEATURES,
+        "punct_features": _PUNCT_FEATURES,
+        "lede_edges": _LEDE_EDGES_SCALED,
+        "lede_features": _LEDE_FEATURES,
+        "bits": {
+            "digit": _B_DIGIT,
+            "emoji": _B_EMOJI,
+            "mojibake": _B_MOJIBAKE,
+            "pipe": _B_PIPE,
+            "at": _B_AT,
+            "dot": _B_DOT,
+            "hash": _B_HASH,
+            "caseless_latin": _B_CASELESS_LATIN,
+            "copyright": _B_COPYRIGHT,
+            "ticker": _B_TICKER,
+        },
+        "sizes": {
+            "short": SHORT_TOKENS,
+            "long": LONG_TOKENS,
+            "title_max": TITLE_MAX_TOKENS,
+            "cue_head": CUE_HEAD_TOKENS,
+            "cue_tail": CUE_TAIL_TOKENS,
+            "date_head": DATE_HEAD_TOKENS,
+            "name_max": NAME_MAX_TOKENS,
+            "name_head": NAME_HEAD_TOKENS,
+            "w0_min": W0_MIN_TOKENS,
+            "opener_min": OPENER_MIN_TOKENS,
+            "opener_max": OPENER_MAX_TOKENS,
+            "lede_min": LEDE_MIN_TOKENS,
+            "lede_positions": LEDE_POSITIONS,
+            "lede_head": LEDE_HEAD_TOKENS,
+            "head_chars": HEAD_CHARS,
+        },
+        "end_features": _END_FEATURES,
+        "phrase_lexicons": PHRASE_LEXICONS,
+        "phrases": _phrase_index().by_first,
+        "token_lexicons": _token_lexicon_map(),
+        "dialect_months": _DIALECT_MONTHS,
+        "given_names": _given_names(),
+        "openers": _opener_map(),
+        "opener_firsts": _opener_first_tokens(),
+        "lede_weights": _lede_weights(),
+        "pipe_chars": _PIPE_CHARS,
+        "byline_separators": _BYLINE_SEPARATORS,
+        "read_also": "read_also",
+        "digits_to_zero": _DIGITS_TO_ZERO_LIST,
+        "patterns": {
+            "mojibake": _MOJIBAKE_RE,
+            "bullet": _BULLET_RE,
+            "quote_start": _QUOTE_START_RE,
+            "pipe": _PIPE_RE,
+            "tweet_signature": _TWEET_SIGNATURE_RE,
+            "pic_twitter": _PIC_TWITTER_RE,
+            "handle": _HANDLE_RE,
+            "hashtag": _HASHTAG_RE,
+            "url_hint": _URL_HINT_RE,
+            "url": _URL_RE,
+            "file_name": _FILE_NAME_RE,
+            "degree": _DEGREE_RE,
+            "money": _MONEY_RE,
+            "year": _YEAR_RE,
+            "time": _TIME_RE,
+            "hijri_mark": _HIJRI_MARK_RE,
+            "hijri_year": _HIJRI_YEAR_RE,
+            "numeric_date": _NUMERIC_DATE_RE,
+            "am_pm": _AM_PM_RE,
+            "english_ordinal": _ENGLISH_ORDINAL_RE,
+            "gmt": _GMT_RE,
+            "byline_agency": _BYLINE_AGENCY_RE,
+            "paren_place": _PAREN_PLACE_RE,
+        },
+    }
+
+
 # Own features not copied to neighbours: lexical identity is too specific at a distance.
 _NOT_SHARED_PREFIXES = ("w0:", "bias")
 
@@ -1130,59 +1215,73 @@ def _titles_within_lines(views: Sequence[LineView]) -> dict[int, list[str]]:
     return {k: _ECHO_FEATURES[frozenset(kinds)] for k, kinds in found.items()}
 
 
-# The page-context features as C loops (``segmenter/_context.pyx``), if built: the same
-# features in the same order (``tests/test_compiled.py``); ``_page_context`` defines them.
+def _context_tables() -> dict[str, object]:
+    """What ``segmenter/_context.pyx`` needs to give :func:`_page_context`'s features."""
+    return {
+        "pos": _POS_FEATURES,
+        "pos_end": _POS_END_FEATURES,
+        "relpos": _RELPOS_FEATURES,
+        "long_before": _LONG_BEFORE_FEATURES,
+        "since_read_also": _SINCE_READ_ALSO_FEATURES,
+        "next_long": _NEXT_LONG_FEATURES,
+        "prev_long": _PREV_LONG_FEATURES,
+        "coh_prev": _COH_PREV,
+        "coh_next": _COH_NEXT,
+        "coh_story": _COH_STORY,
+        "coh_para": _COH_PARA,
+        "coh_across": _COH_ACROSS,
+        "coh_body_next": _COH_BODY_NEXT,
+        "coh_jaccard": _COH_JACCARD,
+        "coh_jaccard_across": _COH_JACCARD_ACROSS,
+        "cohesion_edges": _COHESION_EDGES,
+        "jaccard_edges": _JACCARD_EDGES,
+        # the echo features of each set of kinds, indexed by the kinds as bits (in _ECHO_KINDS order)
+        "echoes": [
+            _ECHO_FEATURES[frozenset(kind for bit, kind in enumerate(_ECHO_KINDS) if mask >> bit & 1)] if mask else []
+            for mask in range(1 << len(_ECHO_KINDS))
+        ],
+        "offsets": NEIGHBOUR_OFFSETS,
+        "edge": _EDGE_FEATURES,
+        "has_blanks": "page:has_blanks",
+        "blank_before": ("blank_before:0", "blank_before:1"),
+        "blank_after": ("blank_after:0", "blank_after:1"),
+        "after_read_also": "ctx:after_read_also",
+        "dup_earlier": "dup:earlier",
+        "dup_later": "dup:later",
+        "dup_near": "dup:near",
+        "disjoint": "page:disjoint_paragraphs",
+        "coh_prev_none": "coh_prev:none",
+        "coh_next_none": "coh_next:none",
+        "same1": ("run:same1_prev", "run:same1_next"),
+        "same2": ("run:same2_prev", "run:same2_next"),
+        "short_tokens": SHORT_TOKENS,
+        "cohesion_window": COHESION_WINDOW,
+        "wide_window": WIDE_COHESION_WINDOW,
+        "min_disjoint_pairs": MIN_DISJOINT_PAIRS,
+        "disjoint_overlap": DISJOINT_OVERLAP,
+        "disjoint_share": DISJOINT_SHARE,
+        "title_min_tokens": TITLE_MIN_TOKENS,
+        "title_max_tokens": TITLE_MAX_TOKENS,
+        "title_echo_window": TITLE_ECHO_WINDOW,
+    }
+
+
+# A line's own features and a page's context as C loops (``segmenter/_own_features.pyx``,
+# ``segmenter/_context.pyx``), if built: the same features in the same order
+# (``tests/test_compiled.py``); ``_view`` and ``_page_context`` define them.
+_OWN = kernel("segmenter._own_features")
 _CONTEXT = kernel("segmenter._context")
-if _CONTEXT is not None:
-    _CONTEXT.configure(
-        {
-            "pos": _POS_FEATURES,
-            "pos_end": _POS_END_FEATURES,
-            "relpos": _RELPOS_FEATURES,
-            "long_before": _LONG_BEFORE_FEATURES,
-            "since_read_also": _SINCE_READ_ALSO_FEATURES,
-            "next_long": _NEXT_LONG_FEATURES,
-            "prev_long": _PREV_LONG_FEATURES,
-            "coh_prev": _COH_PREV,
-            "coh_next": _COH_NEXT,
-            "coh_story": _COH_STORY,
-            "coh_para": _COH_PARA,
-            "coh_across": _COH_ACROSS,
-            "coh_body_next": _COH_BODY_NEXT,
-            "coh_jaccard": _COH_JACCARD,
-            "coh_jaccard_across": _COH_JACCARD_ACROSS,
-            "cohesion_edges": _COHESION_EDGES,
-            "jaccard_edges": _JACCARD_EDGES,
-            # the echo features of each set of kinds, indexed by the kinds as bits (in _ECHO_KINDS order)
-            "echoes": [
-                _ECHO_FEATURES[frozenset(kind for bit, kind in enumerate(_ECHO_KINDS) if mask >> bit & 1)] if mask else []
-                for mask in range(1 << len(_ECHO_KINDS))
-            ],
-            "offsets": NEIGHBOUR_OFFSETS,
-            "edge": _EDGE_FEATURES,
-            "has_blanks": "page:has_blanks",
-            "blank_before": ("blank_before:0", "blank_before:1"),
-            "blank_after": ("blank_after:0", "blank_after:1"),
-            "after_read_also": "ctx:after_read_also",
-            "dup_earlier": "dup:earlier",
-            "dup_later": "dup:later",
-            "dup_near": "dup:near",
-            "disjoint": "page:disjoint_paragraphs",
-            "coh_prev_none": "coh_prev:none",
-            "coh_next_none": "coh_next:none",
-            "same1": ("run:same1_prev", "run:same1_next"),
-            "same2": ("run:same2_prev", "run:same2_next"),
-            "short_tokens": SHORT_TOKENS,
-            "cohesion_window": COHESION_WINDOW,
-            "wide_window": WIDE_COHESION_WINDOW,
-            "min_disjoint_pairs": MIN_DISJOINT_PAIRS,
-            "disjoint_overlap": DISJOINT_OVERLAP,
-            "disjoint_share": DISJOINT_SHARE,
-            "title_min_tokens": TITLE_MIN_TOKENS,
-            "title_max_tokens": TITLE_MAX_TOKENS,
-            "title_echo_window": TITLE_ECHO_WINDOW,
-        }
-    )
+
+
+def _configure_kernels() -> None:
+    """Hand the kernels this module's tables (again, if another copy of it took them)."""
+    if _OWN is not None:
+        _OWN.configure(_own_tables)
+    if _CONTEXT is not None:
+        _CONTEXT.configure(_context_tables())
+
+
+_configure_kernels()
 
 
 @dataclass(slots=True)

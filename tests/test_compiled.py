@@ -1,10 +1,13 @@
-"""The compiled feature module (``setup.py``, Cython) against its Python source.
+"""The compiled modules (``setup.py``, Cython) against the Python they stand for.
 
 When the package was built with Cython, ``segmenter.features`` is an extension module
 compiled from ``segmenter/features.py``; these tests load that source as a second,
-pure-Python module and hold both to the same features, line for line. Without a build
-(``pip install`` without a C compiler, or ``SEGMENTER_PURE_PYTHON=1``), the comparison
-is skipped and the staleness check is still tested.
+pure-Python module and hold both to the same features, line for line. The kernels
+written for Cython are held to the Python or NumPy code they replace: the Viterbi
+search and the state scores (``segmenter.tagging``), a line's own features and a page's
+context (``segmenter.features``). Without a build (``pip install`` without a C compiler,
+or ``SEGMENTER_PURE_PYTHON=1``), the comparisons are skipped and the staleness check is
+still tested.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ needs_build = pytest.mark.skipif(not COMPILED, reason="segmenter.features runs a
 needs_kernel = pytest.mark.skipif(tagging._KERNEL is None, reason="the Viterbi kernel is not built here")
 needs_scoring = pytest.mark.skipif(tagging._SCORING is None, reason="the scoring kernel is not built here")
 needs_context = pytest.mark.skipif(F._CONTEXT is None, reason="the page-context kernel is not built here")
+needs_own = pytest.mark.skipif(F._OWN is None, reason="the own-features kernel is not built here")
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +53,10 @@ def source_module():
     try:
         spec.loader.exec_module(module)
         assert not isinstance(module.__loader__, importlib.machinery.ExtensionFileLoader)
+        # the source as Python throughout (its own and context features too); the kernels
+        # it configured on import get the compiled module's tables back
+        module._OWN = module._CONTEXT = None
+        F._configure_kernels()
         yield module
     finally:
         del sys.modules[spec.name]
@@ -60,6 +68,7 @@ def test_compiled_modules_reports_what_runs() -> None:
         + ["segmenter._decoding"] * (tagging._KERNEL is not None)
         + ["segmenter._scoring"] * (tagging._SCORING is not None)
         + ["segmenter._context"] * (F._CONTEXT is not None)
+        + ["segmenter._own_features"] * (F._OWN is not None)
     )
     assert segmenter.compiled_modules() == expected
 
@@ -71,8 +80,9 @@ def test_the_build_is_from_the_current_source() -> None:
         assert _compiled.build_is_current(Path(tagging._KERNEL.__file__))
     if tagging._SCORING is not None:
         assert _compiled.build_is_current(Path(tagging._SCORING.__file__))
-    if F._CONTEXT is not None:
-        assert _compiled.build_is_current(Path(F._CONTEXT.__file__))
+    for module in (F._CONTEXT, F._OWN):
+        if module is not None:
+            assert _compiled.build_is_current(Path(module.__file__))
 
 
 @needs_build
@@ -415,3 +425,59 @@ def test_the_context_kernel_refuses_views_without_their_positions() -> None:
     views = F.line_views(["الحكومة", "وزير"])
     with pytest.raises(ValueError, match="one position per view"):
         F._CONTEXT.page_context([False, False], [0], views)
+
+
+# --- the own-features kernel -----------------------------------------------------------
+
+
+def _views_both_ways(texts: list[str]) -> tuple[list[F.LineView], list[F.LineView]]:
+    """Lines' views (own features and the rest) from the kernel, then from ``features._view``."""
+    compiled = F.line_views(texts)
+    kernel, F._OWN = F._OWN, None
+    try:
+        return compiled, F.line_views(texts)
+    finally:
+        F._OWN = kernel
+
+
+@needs_own
+def test_the_compiled_own_features_are_the_pythons_on_the_fixtures() -> None:
+    pages = itertools.chain(
+        read_gold(ROOT / "fixtures" / "seeds-gold.jsonl"),
+        itertools.islice(read_gold(ROOT / "fixtures" / "composed-test.jsonl.gz"), 400),
+    )
+    for page in pages:
+        texts = [text for _, _, text in page.lines if not F.is_blank(text)]
+        compiled, python = _views_both_ways(texts)
+        assert compiled == python, page.id
+
+
+# lines built to meet every own feature: cue phrases, month and weekday names beside
+# numbers, given names, lede and continuation openers, bullets, quotes, separators,
+# links, handles, tickers, ends of every kind, among arbitrary characters
+_OWN_PIECES = st.one_of(
+    _PIECES,
+    st.sampled_from(
+        [
+            "اقرأ أيضا", "المصدر:", "تابعونا على", "جميع الحقوق محفوظة", "الرياض - واس", "(الرياض)", "د. محمد",
+            "محمد العتيبي", "كتب: سعيد", "يناير", "كانون الثاني", "رمضان", "الأحد", "2020", "1441 هـ", "هجري",
+            "10:30", "12/05/2020", "3rd", "GMT", "بتوقيت", "أكد", "وقال", "أعلنت وزارة", "• ", "- ", "1) ", "«",
+            " | ", " / ", "http://x.com", "www.site.sa", "@user", "#وسم", "pic.twitter.com/ab", "photo.jpg",
+            "©", "$", "5.5 %", "30 °C", "..", "…", ":", "؟", "!", "—", "?????", "Ã©", " ", " ", "وزير", "المالية",
+        ]
+    ),
+)
+
+
+@needs_own
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_OWN_PIECES, max_size=60).map("".join), max_size=6))
+def test_the_compiled_own_features_are_the_pythons_on_any_line(texts: list[str]) -> None:
+    compiled, python = _views_both_ways(texts)
+    assert compiled == python
+
+
+@needs_own
+def test_the_own_features_kernel_refuses_measurements_that_do_not_line_up() -> None:
+    with pytest.raises(ValueError, match="one measurement of each kind per line"):
+        F._OWN.views(["a"], ["a"], ["a"], [["a"]], [frozenset()], [0], [0], [0], [])

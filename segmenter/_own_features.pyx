@@ -1,0 +1,459 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False, cdivision=True
+"""Stage 2's own features of a line as C loops over its characters and tokens.
+
+An optional build (``setup.py``): :func:`segmenter.features._view` runs its own Python
+when this module is not built, and is the definition this module follows, check for
+check and in the same order. There, each check is a Python call: a method of the line
+(``endswith``, ``find``, ``count``), a ``bisect``, a set built from the tokens to meet
+a lexicon, ``map`` over the tokens for digits and lede weights. Here the characters
+and tokens are read in C loops and the lexicons are looked up token by token; the
+regular expressions are the same objects, asked under the same conditions.
+
+:func:`configure` hands this module a function that gives the tables of
+:mod:`segmenter.features` (lexicons, weights, regular expressions, feature strings);
+it is called on first use, so the lexicons load when the Python would load them.
+``tests/test_compiled.py`` holds every line's features to the Python's.
+"""
+
+from cpython.dict cimport PyDict_GetItem
+from cpython.object cimport PyObject
+from cpython.unicode cimport Py_UNICODE_ISALPHA, Py_UNICODE_ISDIGIT, PyUnicode_Find
+
+cdef object _PROVIDER = None
+cdef bint _READY = False
+
+# the tables, from the provider on first use
+cdef object _LINE_VIEW
+cdef list _LENGTH_FEATURES, _ARABIC_FEATURES, _LATIN_FEATURES, _PUNCT_FEATURES, _LEDE_FEATURES
+cdef long _LENGTH_EDGES[16]
+cdef double _RATIO_EDGES[8]
+cdef long _LEDE_EDGES[8]
+cdef Py_ssize_t _N_LENGTH_EDGES, _N_RATIO_EDGES, _N_LEDE_EDGES
+cdef long _B_DIGIT, _B_EMOJI, _B_MOJIBAKE, _B_PIPE, _B_AT, _B_DOT, _B_HASH, _B_CASELESS_LATIN
+cdef long _B_COPYRIGHT, _B_TICKER
+cdef Py_ssize_t _SHORT_TOKENS, _LONG_TOKENS, _TITLE_MAX_TOKENS, _CUE_HEAD, _CUE_TAIL, _DATE_HEAD
+cdef Py_ssize_t _NAME_MAX_TOKENS, _NAME_HEAD_TOKENS, _W0_MIN_TOKENS, _OPENER_MIN_TOKENS
+cdef Py_ssize_t _OPENER_MAX_TOKENS, _LEDE_MIN_TOKENS, _LEDE_POSITIONS, _LEDE_HEAD_TOKENS, _HEAD_CHARS
+cdef dict _END_FEATURES, _PHRASES, _CUE, _CUE_START, _TOKEN_LEX, _DATE, _OPENERS
+cdef dict _LEDE_BAG, _LEDE_PAIRS
+cdef tuple _LEDE_POSITION_WEIGHTS
+cdef long _LEDE_BIAS
+cdef frozenset _DIALECT_MONTHS, _GIVEN_NAMES, _OPENER_FIRSTS
+cdef str _PIPE_CHARS, _BYLINE_SEPARATORS, _READ_ALSO
+cdef object _DIGITS_TO_ZERO
+cdef object _MOJIBAKE_RE, _BULLET_RE, _QUOTE_START_RE, _PIPE_RE, _TWEET_SIGNATURE_RE, _PIC_TWITTER_RE
+cdef object _HANDLE_RE, _HASHTAG_RE, _URL_HINT_RE, _URL_RE, _FILE_NAME_RE, _DEGREE_RE, _MONEY_RE
+cdef object _YEAR_RE, _TIME_RE, _HIJRI_MARK_RE, _HIJRI_YEAR_RE, _NUMERIC_DATE_RE, _AM_PM_RE
+cdef object _ENGLISH_ORDINAL_RE, _GMT_RE, _BYLINE_AGENCY_RE, _PAREN_PLACE_RE
+
+
+def configure(provider) -> None:
+    """Take the function that gives the tables of :mod:`segmenter.features` (called on first use)."""
+    global _PROVIDER, _READY
+    _PROVIDER = provider
+    _READY = False
+
+
+cdef int _load() except -1:
+    global _READY, _LINE_VIEW, _LENGTH_FEATURES, _ARABIC_FEATURES, _LATIN_FEATURES, _PUNCT_FEATURES
+    global _LEDE_FEATURES, _N_LENGTH_EDGES, _N_RATIO_EDGES, _N_LEDE_EDGES
+    global _B_DIGIT, _B_EMOJI, _B_MOJIBAKE, _B_PIPE, _B_AT, _B_DOT, _B_HASH, _B_CASELESS_LATIN
+    global _B_COPYRIGHT, _B_TICKER, _SHORT_TOKENS, _LONG_TOKENS, _TITLE_MAX_TOKENS, _CUE_HEAD
+    global _CUE_TAIL, _DATE_HEAD, _NAME_MAX_TOKENS, _NAME_HEAD_TOKENS, _W0_MIN_TOKENS
+    global _OPENER_MIN_TOKENS, _OPENER_MAX_TOKENS, _LEDE_MIN_TOKENS, _LEDE_POSITIONS
+    global _LEDE_HEAD_TOKENS, _HEAD_CHARS, _END_FEATURES, _PHRASES, _CUE, _CUE_START, _TOKEN_LEX
+    global _DATE, _OPENERS, _LEDE_BAG, _LEDE_PAIRS, _LEDE_POSITION_WEIGHTS, _LEDE_BIAS
+    global _DIALECT_MONTHS, _GIVEN_NAMES, _OPENER_FIRSTS, _PIPE_CHARS, _BYLINE_SEPARATORS
+    global _READ_ALSO, _DIGITS_TO_ZERO
+    global _MOJIBAKE_RE, _BULLET_RE, _QUOTE_START_RE, _PIPE_RE, _TWEET_SIGNATURE_RE
+    global _PIC_TWITTER_RE, _HANDLE_RE, _HASHTAG_RE, _URL_HINT_RE, _URL_RE, _FILE_NAME_RE
+    global _DEGREE_RE, _MONEY_RE, _YEAR_RE, _TIME_RE, _HIJRI_MARK_RE, _HIJRI_YEAR_RE
+    global _NUMERIC_DATE_RE, _AM_PM_RE, _ENGLISH_ORDINAL_RE, _GMT_RE, _BYLINE_AGENCY_RE, _PAREN_PLACE_RE
+    cdef Py_ssize_t i
+    if _PROVIDER is None:
+        raise RuntimeError("segmenter._own_features is not configured (segmenter.features configures it)")
+    t = _PROVIDER()
+    length_edges, ratio_edges, lede_edges = tuple(t["length_edges"]), tuple(t["ratio_edges"]), tuple(t["lede_edges"])
+    if len(length_edges) > 16 or len(ratio_edges) > 8 or len(lede_edges) > 8:
+        raise ValueError("too many bucket edges")
+    _LINE_VIEW = t["line_view"]
+    _LENGTH_FEATURES = list(t["length_features"])
+    _ARABIC_FEATURES = list(t["arabic_features"])
+    _LATIN_FEATURES = list(t["latin_features"])
+    _PUNCT_FEATURES = list(t["punct_features"])
+    _LEDE_FEATURES = list(t["lede_features"])
+    if len(_LENGTH_FEATURES) != len(length_edges) + 1 or len(_LEDE_FEATURES) != len(lede_edges) + 1 or not (
+        len(_ARABIC_FEATURES) == len(_LATIN_FEATURES) == len(_PUNCT_FEATURES) == len(ratio_edges) + 1
+    ):
+        raise ValueError("one feature per bucket expected")
+    _N_LENGTH_EDGES = len(length_edges)
+    for i in range(_N_LENGTH_EDGES):
+        _LENGTH_EDGES[i] = length_edges[i]
+    _N_RATIO_EDGES = len(ratio_edges)
+    for i in range(_N_RATIO_EDGES):
+        _RATIO_EDGES[i] = ratio_edges[i]
+    _N_LEDE_EDGES = len(lede_edges)
+    for i in range(_N_LEDE_EDGES):
+        _LEDE_EDGES[i] = lede_edges[i]
+    bits = t["bits"]
+    _B_DIGIT, _B_EMOJI, _B_MOJIBAKE = bits["digit"], bits["emoji"], bits["mojibake"]
+    _B_PIPE, _B_AT, _B_DOT, _B_HASH = bits["pipe"], bits["at"], bits["dot"], bits["hash"]
+    _B_CASELESS_LATIN, _B_COPYRIGHT, _B_TICKER = bits["caseless_latin"], bits["copyright"], bits["ticker"]
+    sizes = t["sizes"]
+    _SHORT_TOKENS, _LONG_TOKENS, _TITLE_MAX_TOKENS = sizes["short"], sizes["long"], sizes["title_max"]
+    _CUE_HEAD, _CUE_TAIL, _DATE_HEAD = sizes["cue_head"], sizes["cue_tail"], sizes["date_head"]
+    _NAME_MAX_TOKENS, _NAME_HEAD_TOKENS = sizes["name_max"], sizes["name_head"]
+    _W0_MIN_TOKENS, _OPENER_MIN_TOKENS, _OPENER_MAX_TOKENS = sizes["w0_min"], sizes["opener_min"], sizes["opener_max"]
+    _LEDE_MIN_TOKENS, _LEDE_POSITIONS, _LEDE_HEAD_TOKENS = sizes["lede_min"], sizes["lede_positions"], sizes["lede_head"]
+    _HEAD_CHARS = sizes["head_chars"]
+    _END_FEATURES = dict(t["end_features"])
+    _PHRASES = dict(t["phrases"])
+    _CUE = {name: f"cue:{name}" for name in t["phrase_lexicons"]}
+    _CUE_START = {name: f"cue:{name}@start" for name in t["phrase_lexicons"]}
+    _TOKEN_LEX = dict(t["token_lexicons"])
+    _DATE = {name: f"date:{name}" for names in _TOKEN_LEX.values() for name in names}
+    _OPENERS = dict(t["openers"])
+    weights = t["lede_weights"]
+    _LEDE_BIAS = weights.bias
+    _LEDE_POSITION_WEIGHTS = tuple(weights.positions)
+    if len(_LEDE_POSITION_WEIGHTS) != _LEDE_POSITIONS:
+        raise ValueError("one lede weight table per position expected")
+    _LEDE_BAG = dict(weights.bag)
+    _LEDE_PAIRS = dict(weights.pairs)
+    _DIALECT_MONTHS = frozenset(t["dialect_months"])
+    _GIVEN_NAMES = frozenset(t["given_names"])
+    _OPENER_FIRSTS = frozenset(t["opener_firsts"])
+    _PIPE_CHARS = t["pipe_chars"]
+    _BYLINE_SEPARATORS = "".join(t["byline_separators"])
+    _READ_ALSO = t["read_also"]
+    _DIGITS_TO_ZERO = t["digits_to_zero"]
+    r = t["patterns"]
+    _MOJIBAKE_RE, _BULLET_RE, _QUOTE_START_RE, _PIPE_RE = r["mojibake"], r["bullet"], r["quote_start"], r["pipe"]
+    _TWEET_SIGNATURE_RE, _PIC_TWITTER_RE, _HANDLE_RE = r["tweet_signature"], r["pic_twitter"], r["handle"]
+    _HASHTAG_RE, _URL_HINT_RE, _URL_RE, _FILE_NAME_RE = r["hashtag"], r["url_hint"], r["url"], r["file_name"]
+    _DEGREE_RE, _MONEY_RE, _YEAR_RE, _TIME_RE = r["degree"], r["money"], r["year"], r["time"]
+    _HIJRI_MARK_RE, _HIJRI_YEAR_RE, _NUMERIC_DATE_RE = r["hijri_mark"], r["hijri_year"], r["numeric_date"]
+    _AM_PM_RE, _ENGLISH_ORDINAL_RE, _GMT_RE = r["am_pm"], r["english_ordinal"], r["gmt"]
+    _BYLINE_AGENCY_RE, _PAREN_PLACE_RE = r["byline_agency"], r["paren_place"]
+    _READY = True
+    return 0
+
+
+cdef inline bint _is_digits(str text) noexcept:
+    """``str.isdigit``: not empty, and every character a digit."""
+    cdef Py_ssize_t i, n = len(text)
+    if n == 0:
+        return False
+    for i in range(n):
+        if not Py_UNICODE_ISDIGIT(text[i]):
+            return False
+    return True
+
+
+cdef inline bint _holds_any(str text, str chars) noexcept:
+    """Does ``text`` hold any of ``chars``?"""
+    cdef Py_UCS4 ch
+    for ch in text:
+        if ch in chars:
+            return True
+    return False
+
+
+cdef inline Py_ssize_t _count_of(str text, str chars) noexcept:
+    """How many characters of ``text`` are among ``chars``."""
+    cdef Py_UCS4 ch
+    cdef Py_ssize_t count = 0
+    for ch in text:
+        if ch in chars:
+            count += 1
+    return count
+
+
+cdef str _end_feature(str stripped):
+    cdef Py_ssize_t n = len(stripped)
+    cdef Py_UCS4 last
+    if n == 0:
+        return "end:none"
+    last = stripped[n - 1]
+    if last == u"…" or (last == u"." and n >= 2 and stripped[n - 2] == u"."):
+        return "end:ellipsis"
+    cdef PyObject* end = PyDict_GetItem(_END_FEATURES, stripped[n - 1 : n])
+    if end is not NULL:
+        return <str>end
+    if Py_UNICODE_ISDIGIT(last):
+        return "end:digit"
+    return "end:letter" if Py_UNICODE_ISALPHA(last) else "end:other"
+
+
+cdef long _lede_millis(list toks, Py_ssize_t n_tok):
+    """``features._lede_millis``: the same integer sum (weights in thousandths)."""
+    cdef long score = _LEDE_BIAS
+    cdef Py_ssize_t i, j, head
+    cdef PyObject* weight
+    cdef bint again
+    for i in range(min(_LEDE_POSITIONS, n_tok)):
+        weight = PyDict_GetItem(<dict>_LEDE_POSITION_WEIGHTS[i], toks[i])
+        if weight is not NULL:
+            score += <long><object>weight
+    head = min(_LEDE_HEAD_TOKENS, n_tok)
+    for i in range(head):  # each distinct word of the opening once (a bag)
+        again = False
+        for j in range(i):
+            if <str>toks[j] == <str>toks[i]:
+                again = True
+                break
+        if not again:
+            weight = PyDict_GetItem(_LEDE_BAG, toks[i])
+            if weight is not NULL:
+                score += <long><object>weight
+    if n_tok > 1:
+        weight = PyDict_GetItem(_LEDE_PAIRS, (toks[0], toks[1]))
+        if weight is not NULL:
+            score += <long><object>weight
+    return score
+
+
+cdef inline Py_ssize_t _bucket_long(long value, const long* edges, Py_ssize_t n_edges) noexcept nogil:
+    """``bisect_left(edges, value)``."""
+    cdef Py_ssize_t i = 0
+    while i < n_edges and edges[i] < value:
+        i += 1
+    return i
+
+
+cdef inline Py_ssize_t _bucket(double value) noexcept nogil:
+    cdef Py_ssize_t i = 0
+    while i < _N_RATIO_EDGES and _RATIO_EDGES[i] < value:
+        i += 1
+    return i
+
+
+cdef object _view(str stripped, str sample, str norm, list toks, object words, long arabic, long latin,
+                  long punct, long flags, char* digit_token):
+    """``features._view``: a line's own features from its measurements."""
+    cdef Py_ssize_t n_tok = len(toks)
+    cdef Py_ssize_t n_chars = max(len(sample), 1)
+    cdef Py_ssize_t n_stripped = len(stripped)
+    cdef Py_ssize_t i, j, size, colon, covered = 0, digit_tokens = 0, date_tokens, n_ends, place
+    cdef Py_UCS4 last = 0
+    cdef bint has_digit, has_latin, has_at, has_dot, hijri_months = False, read_also_start = False
+    cdef bint repeats, matched
+    cdef double punct_share
+    cdef list feats, positions
+    cdef tuple phrases, phrase
+    cdef str tok, name, first, kind
+    cdef object found
+    cdef PyObject* entry
+    cdef set seen
+    for i in range(n_tok):
+        digit_token[i] = _is_digits(<str>toks[i])
+        digit_tokens += digit_token[i]
+    feats = ["bias", _LENGTH_FEATURES[_bucket_long(n_tok, _LENGTH_EDGES, _N_LENGTH_EDGES)]]
+    if n_stripped:
+        last = stripped[n_stripped - 1]
+    if n_tok <= _SHORT_TOKENS:
+        feats.append("short")
+    if n_tok >= _LONG_TOKENS:
+        feats.append("long")
+    if n_tok <= _TITLE_MAX_TOKENS and not (n_stripped and last in u".:؟?!"):
+        feats.append("title_shape")
+    feats.append(_ARABIC_FEATURES[_bucket(<double>arabic / <double>n_chars)])
+    feats.append(_LATIN_FEATURES[_bucket(<double>latin / <double>n_chars)])
+    punct_share = <double>(4 * punct) / <double>n_chars
+    feats.append(_PUNCT_FEATURES[_bucket(punct_share if punct_share < 1.0 else 1.0)])
+    if flags & _B_DIGIT:
+        feats.append("digits")
+    if n_tok and <double>digit_tokens / <double>n_tok >= 0.5:
+        feats.append("mostly_numbers")
+    if flags & _B_EMOJI:
+        feats.append("emoji")
+    if flags & _B_MOJIBAKE and _MOJIBAKE_RE.search(sample):
+        feats.append("mojibake")
+    feats.append(_end_feature(stripped))
+    if not (n_stripped and Py_UNICODE_ISALPHA(stripped[0])):
+        if _BULLET_RE.match(stripped):
+            feats.append("bullet")
+        if _QUOTE_START_RE.match(stripped):
+            feats.append("start:quote")
+    colon = PyUnicode_Find(stripped, ":", 0, n_stripped, 1)
+    if 0 < colon <= 25:
+        feats.append("colon:early")
+        if n_tok > 12:
+            feats.append("colon:early_long")
+    if n_stripped > 2 and PyUnicode_Find(stripped, "..", 0, n_stripped - 2, 1) >= 0:
+        feats.append("double_dot")
+    if flags & _B_PIPE and _count_of(sample, _PIPE_CHARS) >= 2 and len(_PIPE_RE.findall(sample)) >= 2:
+        feats.append("many_separators")
+
+    has_at = flags & _B_AT
+    has_dot = flags & _B_DOT
+    if has_at and "(@" in sample and _TWEET_SIGNATURE_RE.search(sample):
+        feats.append("tweet:signature")
+    if ("t.co" in norm or "twitter" in norm) and _PIC_TWITTER_RE.search(sample):
+        feats.append("tweet:link")
+    if has_at and _HANDLE_RE.search(sample):
+        feats.append("handle")
+    if flags & _B_HASH and _HASHTAG_RE.search(sample):
+        feats.append("hashtag")
+    has_latin = flags & _B_CASELESS_LATIN
+    if has_dot and (has_latin or ":" in sample) and _URL_HINT_RE.search(sample) and _URL_RE.search(sample):
+        feats.append("url")
+    if has_dot and has_latin and _FILE_NAME_RE.search(sample):
+        feats.append("file_name")
+    if flags & _B_COPYRIGHT:
+        feats.append("copyright_sign")
+    if flags & _B_TICKER and (_DEGREE_RE.search(sample) or _MONEY_RE.search(sample)):
+        feats.append("ticker_shape")
+
+    # cue lexicons: the phrases opening at a token of the line's ends (its first and last words)
+    repeats = False
+    seen = None
+    if n_tok > _CUE_HEAD + _CUE_TAIL:
+        n_ends = _CUE_HEAD + _CUE_TAIL
+    else:
+        n_ends = n_tok
+    for j in range(n_ends):
+        place = j if j < _CUE_HEAD else j + n_tok - n_ends
+        entry = PyDict_GetItem(_PHRASES, toks[place])
+        if entry is NULL:
+            continue
+        repeats = True
+        if seen is None:
+            seen = set()
+        for found in <tuple><object>entry:
+            phrase = <tuple>found[0]
+            name = <str>found[1]
+            size = len(phrase)
+            matched = size == 1
+            if not matched and place + size <= n_tok:
+                matched = True
+                for i in range(1, size):
+                    if <str>toks[place + i] != <str>phrase[i]:
+                        matched = False
+                        break
+            if matched:
+                if name not in seen:
+                    seen.add(name)
+                    feats.append(_CUE[name])
+                if place == 0:
+                    feats.append(_CUE_START[name])
+                    if name == _READ_ALSO:
+                        read_also_start = True
+                    if size > covered:
+                        covered = size
+    if covered and n_tok and <double>covered / <double>n_tok >= 0.5:
+        feats.append("cue@whole")
+
+    # dates, times, weekdays: lexicon words among the opening tokens
+    size = min(_DATE_HEAD, n_tok)
+    date_tokens = 0
+    for i in range(size):
+        date_tokens += digit_token[i]
+    for i in range(size):
+        entry = PyDict_GetItem(_TOKEN_LEX, toks[i])
+        if entry is NULL:
+            continue
+        repeats = True
+        if digit_token[i]:
+            date_tokens -= 1
+        for found in <tuple><object>entry:
+            name = <str>found
+            if name in _DIALECT_MONTHS:
+                if (i > 0 and digit_token[i - 1]) or (i + 1 < n_tok and digit_token[i + 1]) or (
+                    i + 2 < n_tok and digit_token[i + 2]
+                ):
+                    feats.append(_DATE[name])
+                    date_tokens += 1
+                    if name == "hijri_months":
+                        hijri_months = True
+            else:
+                feats.append(_DATE[name])
+                date_tokens += 1
+                if name == "hijri_months":
+                    hijri_months = True
+    has_digit = digit_tokens > 0 or (flags & _B_DIGIT) != 0
+    if has_digit:
+        if ("19" in norm or "20" in norm) and _YEAR_RE.search(norm):
+            feats.append("date:year")
+        if ":" in norm and _TIME_RE.search(norm):
+            feats.append("date:time")
+    if (has_digit or "هجري" in norm) and (_HIJRI_MARK_RE.search(norm) or hijri_months and _HIJRI_YEAR_RE.search(norm)):
+        feats.append("date:hijri")
+    if has_digit:
+        if _NUMERIC_DATE_RE.search(norm):
+            feats.append("date:numeric")
+        if _AM_PM_RE.search(norm):
+            feats.append("date:ampm")
+        if has_latin and _ENGLISH_ORDINAL_RE.search(norm):
+            feats.append("date:ordinal")
+    if ("gmt" in norm or "utc" in norm or "توقيت" in norm) and _GMT_RE.search(norm):
+        feats.append("date:gmt")
+    if n_tok and <double>date_tokens / <double>n_tok >= 0.4:
+        feats.append("date:dense")
+
+    # byline shapes
+    if n_tok <= 10:
+        if not flags & _B_DIGIT and _holds_any(stripped, _BYLINE_SEPARATORS) and _BYLINE_AGENCY_RE.match(stripped):
+            feats.append("byline:sep_shape")
+        if "(" in stripped and _PAREN_PLACE_RE.search(stripped):
+            feats.append("byline:paren_place")
+        if n_stripped and last in u"-–—:":
+            feats.append("byline:open_end")
+        if n_tok <= _NAME_MAX_TOKENS:
+            if n_tok and <str>toks[0] == "د":
+                i = 1  # "د. سعيد ...": the name after the title
+            else:
+                i = 0
+            if i < n_tok and toks[i] in _GIVEN_NAMES:
+                feats.append("name@start")
+            else:
+                for j in range(min(_NAME_HEAD_TOKENS, n_tok)):
+                    if toks[j] in _GIVEN_NAMES:
+                        feats.append("name:head")
+                        break
+    if n_tok >= _W0_MIN_TOKENS:
+        first = <str>toks[0]
+        feats.append(f"w0:{first}" if len(first) > 1 and not digit_token[0] else "w0:#")
+        if len(first) > 3 and first[0] == u"و":
+            feats.append("w0:waw")
+    if n_tok >= _OPENER_MIN_TOKENS and toks[0] in _OPENER_FIRSTS:
+        for size in range(min(_OPENER_MAX_TOKENS, n_tok), 0, -1):
+            entry = PyDict_GetItem(_OPENERS, " ".join(toks[:size]))
+            if entry is not NULL:
+                feats.append(<object>entry)
+                break
+    if n_tok >= _LEDE_MIN_TOKENS:
+        feats.append(_LEDE_FEATURES[_bucket_long(_lede_millis(toks, n_tok), _LEDE_EDGES, _N_LEDE_EDGES)])
+    head = tuple(norm[:_HEAD_CHARS].split(None, 2)[:2])
+    if flags & _B_DIGIT:
+        head = tuple([word.translate(_DIGITS_TO_ZERO) for word in head])
+    return _LINE_VIEW(
+        tuple(dict.fromkeys(feats)) if repeats else tuple(feats),
+        n_tok,
+        " ".join(toks),
+        words,
+        read_also_start and n_tok <= _SHORT_TOKENS,
+        n_tok >= _LONG_TOKENS,
+        head,
+    )
+
+
+def views(list stripped, list samples, list norms, list tokens, list words, list arabic, list latin,
+          list punct, list flags) -> list:
+    """``features._view`` of each line, from ``features._measure``'s measurements."""
+    cdef Py_ssize_t i, n = len(stripped), most = 0
+    if not _READY:
+        _load()
+    for column in (samples, norms, tokens, words, arabic, latin, punct, flags):
+        if len(column) != n:
+            raise ValueError("one measurement of each kind per line expected")
+    for i in range(n):
+        most = max(most, len(<list>tokens[i]))
+    cdef bytearray digit_token = bytearray(most + 1)  # per token of a line: all digits?
+    cdef char* digits = digit_token
+    cdef list out = []
+    for i in range(n):
+        out.append(
+            _view(stripped[i], samples[i], norms[i], tokens[i], words[i], arabic[i], latin[i], punct[i], flags[i], digits)
+        )
+    return out
