@@ -30,7 +30,8 @@ cdef double _RATIO_EDGES[8]
 cdef long _LEDE_EDGES[8]
 cdef Py_ssize_t _N_LENGTH_EDGES, _N_RATIO_EDGES, _N_LEDE_EDGES
 cdef long _B_DIGIT, _B_EMOJI, _B_MOJIBAKE, _B_PIPE, _B_AT, _B_DOT, _B_HASH, _B_CASELESS_LATIN
-cdef long _B_COPYRIGHT, _B_TICKER
+cdef long _B_COPYRIGHT, _B_TICKER, _B_DECIMAL, _B_SPACE
+cdef const unsigned short[::1] _CHAR_TABLE  # class bits of every code point (features._char_table)
 cdef Py_ssize_t _SHORT_TOKENS, _LONG_TOKENS, _TITLE_MAX_TOKENS, _CUE_HEAD, _CUE_TAIL, _DATE_HEAD
 cdef Py_ssize_t _NAME_MAX_TOKENS, _NAME_HEAD_TOKENS, _W0_MIN_TOKENS, _OPENER_MIN_TOKENS
 cdef Py_ssize_t _OPENER_MAX_TOKENS, _LEDE_MIN_TOKENS, _LEDE_POSITIONS, _LEDE_HEAD_TOKENS, _HEAD_CHARS
@@ -58,7 +59,7 @@ cdef int _load() except -1:
     global _READY, _LINE_VIEW, _LENGTH_FEATURES, _ARABIC_FEATURES, _LATIN_FEATURES, _PUNCT_FEATURES
     global _LEDE_FEATURES, _N_LENGTH_EDGES, _N_RATIO_EDGES, _N_LEDE_EDGES
     global _B_DIGIT, _B_EMOJI, _B_MOJIBAKE, _B_PIPE, _B_AT, _B_DOT, _B_HASH, _B_CASELESS_LATIN
-    global _B_COPYRIGHT, _B_TICKER, _SHORT_TOKENS, _LONG_TOKENS, _TITLE_MAX_TOKENS, _CUE_HEAD
+    global _B_COPYRIGHT, _B_TICKER, _B_DECIMAL, _B_SPACE, _CHAR_TABLE, _SHORT_TOKENS, _LONG_TOKENS, _TITLE_MAX_TOKENS, _CUE_HEAD
     global _CUE_TAIL, _DATE_HEAD, _NAME_MAX_TOKENS, _NAME_HEAD_TOKENS, _W0_MIN_TOKENS
     global _OPENER_MIN_TOKENS, _OPENER_MAX_TOKENS, _LEDE_MIN_TOKENS, _LEDE_POSITIONS
     global _LEDE_HEAD_TOKENS, _HEAD_CHARS, _END_FEATURES, _PHRASES, _CUE, _CUE_START, _TOKEN_LEX
@@ -99,6 +100,10 @@ cdef int _load() except -1:
     _B_DIGIT, _B_EMOJI, _B_MOJIBAKE = bits["digit"], bits["emoji"], bits["mojibake"]
     _B_PIPE, _B_AT, _B_DOT, _B_HASH = bits["pipe"], bits["at"], bits["dot"], bits["hash"]
     _B_CASELESS_LATIN, _B_COPYRIGHT, _B_TICKER = bits["caseless_latin"], bits["copyright"], bits["ticker"]
+    _B_DECIMAL, _B_SPACE = bits["decimal"], bits["space"]
+    if len(t["char_table"]) != 0x110000:
+        raise ValueError("a class table of every code point expected")
+    _CHAR_TABLE = t["char_table"]
     sizes = t["sizes"]
     _SHORT_TOKENS, _LONG_TOKENS, _TITLE_MAX_TOKENS = sizes["short"], sizes["long"], sizes["title_max"]
     _CUE_HEAD, _CUE_TAIL, _DATE_HEAD = sizes["cue_head"], sizes["cue_tail"], sizes["date_head"]
@@ -213,6 +218,37 @@ cdef long _lede_millis(list toks, Py_ssize_t n_tok):
     return score
 
 
+# what a digit in a line is followed by, for the date expressions that open with one
+cdef int _AM_PM_AFTER = 1  # ص, م, a or p: _AM_PM_RE (\d\s*(?:ص|م|am|pm|a\.m\.|p\.m\.)...)
+cdef int _DATE_AFTER = 2  # / . or -: _NUMERIC_DATE_RE (\b\d{1,4}[/.\-]\d{1,2}...)
+cdef int _HEH_AFTER = 4  # ه: the digit branch of _HIJRI_MARK_RE (\d\s*(?:هـ|ه\b))
+
+
+cdef int _after_digits(str norm) noexcept:
+    """Which of the date expressions that open with a digit can match ``norm``: an exact
+    gate (each needs a digit followed, past white space for two of them, by one of its
+    characters; ``\d`` and ``\s`` read from the class table the expressions built), so
+    they are asked only about the lines they may match, not about every line with a digit."""
+    cdef Py_ssize_t i, j, n = len(norm)
+    cdef Py_UCS4 after
+    cdef int found = 0
+    for i in range(n):
+        if not _CHAR_TABLE[norm[i]] & _B_DECIMAL:
+            continue
+        if i + 1 < n and norm[i + 1] in u"/.-":
+            found |= _DATE_AFTER
+        j = i + 1
+        while j < n and _CHAR_TABLE[norm[j]] & _B_SPACE:
+            j += 1
+        if j < n:
+            after = norm[j]
+            if after in u"صمaApP":
+                found |= _AM_PM_AFTER
+            elif after == u"ه":
+                found |= _HEH_AFTER
+    return found
+
+
 cdef inline Py_ssize_t _bucket_long(long value, const long* edges, Py_ssize_t n_edges) noexcept nogil:
     """``bisect_left(edges, value)``."""
     cdef Py_ssize_t i = 0
@@ -237,7 +273,8 @@ cdef object _view(str stripped, str sample, str norm, list toks, object words, l
     cdef Py_ssize_t i, j, size, colon, covered = 0, digit_tokens = 0, date_tokens, n_ends, place
     cdef Py_UCS4 last = 0
     cdef bint has_digit, has_latin, has_at, has_dot, hijri_months = False, read_also_start = False
-    cdef bint repeats, matched
+    cdef bint repeats, matched, hijri_word
+    cdef int after_digits
     cdef double punct_share
     cdef list feats, positions
     cdef tuple phrases, phrase
@@ -372,17 +409,22 @@ cdef object _view(str stripped, str sample, str norm, list toks, object words, l
                 if name == "hijri_months":
                     hijri_months = True
     has_digit = digit_tokens > 0 or (flags & _B_DIGIT) != 0
+    hijri_word = "هجري" in norm
+    after_digits = _after_digits(norm) if has_digit or hijri_word else 0
     if has_digit:
         if ("19" in norm or "20" in norm) and _YEAR_RE.search(norm):
             feats.append("date:year")
         if ":" in norm and _TIME_RE.search(norm):
             feats.append("date:time")
-    if (has_digit or "هجري" in norm) and (_HIJRI_MARK_RE.search(norm) or hijri_months and _HIJRI_YEAR_RE.search(norm)):
+    if (has_digit or hijri_word) and (
+        (after_digits & _HEH_AFTER or hijri_word) and _HIJRI_MARK_RE.search(norm)
+        or hijri_months and _HIJRI_YEAR_RE.search(norm)
+    ):
         feats.append("date:hijri")
     if has_digit:
-        if _NUMERIC_DATE_RE.search(norm):
+        if after_digits & _DATE_AFTER and _NUMERIC_DATE_RE.search(norm):
             feats.append("date:numeric")
-        if _AM_PM_RE.search(norm):
+        if after_digits & _AM_PM_AFTER and _AM_PM_RE.search(norm):
             feats.append("date:ampm")
         if has_latin and _ENGLISH_ORDINAL_RE.search(norm):
             feats.append("date:ordinal")

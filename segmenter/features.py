@@ -537,6 +537,10 @@ _B_PIPE = 1 << 11  # the separators _PIPE_RE looks for
 _B_WORD = 1 << 12  # _TOKEN_RE (on normalised text)
 _B_CASELESS_LATIN = 1 << 13  # _CASELESS_LATIN_RE: what the case-insensitive URL and file-name letters can be
 _CASELESS_LATIN_RE = regex.compile(r"[a-z]", regex.I)  # ASCII letters, and İ, ſ and the Kelvin sign
+_B_DECIMAL = 1 << 14  # ``\d`` of the date expressions (any decimal digit)
+_B_SPACE = 1 << 15  # ``\s`` of the date expressions
+_DECIMAL_RE = regex.compile(r"\d")
+_SPACE_RE = regex.compile(r"\s")
 _DELETED = 0xFFFFFFFF
 _N_CODE_POINTS = 0x110000
 _TABLE_BLOCK = 0x10000
@@ -554,6 +558,8 @@ def _char_table() -> np.ndarray:
         (_B_EMOJI, _EMOJI_RE),
         (_B_WORD, _TOKEN_RE),
         (_B_CASELESS_LATIN, _CASELESS_LATIN_RE),
+        (_B_DECIMAL, _DECIMAL_RE),
+        (_B_SPACE, _SPACE_RE),
     )
     # the code points in blocks, each one string built from an array: a small peak of memory
     for first in range(0, _N_CODE_POINTS, _TABLE_BLOCK):
@@ -1000,7 +1006,10 @@ def _own_tables() -> dict[str, object]:
             "caseless_latin": _B_CASELESS_LATIN,
             "copyright": _B_COPYRIGHT,
             "ticker": _B_TICKER,
+            "decimal": _B_DECIMAL,
+            "space": _B_SPACE,
         },
+        "char_table": _char_table(),
         "sizes": {
             "short": SHORT_TOKENS,
             "long": LONG_TOKENS,

@@ -464,6 +464,10 @@ _OWN_PIECES = st.one_of(
             "10:30", "12/05/2020", "3rd", "GMT", "بتوقيت", "أكد", "وقال", "أعلنت وزارة", "• ", "- ", "1) ", "«",
             " | ", " / ", "http://x.com", "www.site.sa", "@user", "#وسم", "pic.twitter.com/ab", "photo.jpg",
             "©", "$", "5.5 %", "30 °C", "..", "…", ":", "؟", "!", "—", "?????", "Ã©", " ", " ", "وزير", "المالية",
+            # digits of any script, white space of any kind, and what the date expressions
+            # that open with a digit look for after one
+            "5 ص", "3pm", "7 A.M.", "2020-01-02", "١٢/٣", "٣ هـ", "4ه", "\u0966", "\U0001D7D9", "\u2028",
+            "\u1680", "\x1c", "\u00a0", "\u3000", "ه", "م", "p", "a", "/", "-",
         ]
     ),
 )
@@ -481,3 +485,19 @@ def test_the_compiled_own_features_are_the_pythons_on_any_line(texts: list[str])
 def test_the_own_features_kernel_refuses_measurements_that_do_not_line_up() -> None:
     with pytest.raises(ValueError, match="one measurement of each kind per line"):
         F._OWN.views(["a"], ["a"], ["a"], [["a"]], [frozenset()], [0], [0], [0], [])
+
+
+@needs_own
+@pytest.mark.parametrize("digit", ["5", "٥", "\u096b", "\U0001d7d3"])  # Latin, Arabic-Indic, Devanagari, mathematical
+@pytest.mark.parametrize("space", ["", " ", "\u1680", "\u2028", "\x0b", "\x85", " \u2029 "])
+def test_the_own_features_kernel_reads_dates_after_any_digit_and_space(digit: str, space: str) -> None:
+    """The kernel asks the date expressions that open with a digit only about lines where
+    a digit is followed (past white space, as ``\\s`` reads it) by what they need."""
+    lines = [f"وقع الحادث {digit}{space}{after} في المدينة" for after in ["ص", "م", "am", "P.M.", "ه", "هـ", "/3/2020", "-4-2020", ".5.2020", "x"]]
+    compiled, python = _views_both_ways(lines)
+    assert compiled == python
+    # the lines meet the expressions (a digit glued to a letter of another script is no number)
+    kinds = {feature for view in python for feature in view.own if feature.startswith("date:")}
+    if space or digit in ("5", "٥"):
+        assert {"date:ampm", "date:hijri"} <= kinds
+    assert ("date:numeric" in kinds) == (space == "")
