@@ -209,6 +209,9 @@ def page_context(list blank, list positions, list views) -> list:
     cdef Py_ssize_t n_lines = len(blank)
     if len(positions) != n:
         raise ValueError("one position per view expected")
+    for pos_object in positions:  # the blank flags are read around each, unchecked
+        if not 0 <= pos_object < n_lines:
+            raise ValueError(f"position {pos_object} is not a line of the page ({n_lines} lines)")
     cdef list context = []
     if n == 0:
         return context
@@ -239,6 +242,8 @@ def page_context(list blank, list positions, list views) -> list:
     try:
         for view in views:
             words = view.words
+            if type(words) is not frozenset:  # iterated below as a frozenset, unchecked
+                raise TypeError(f"a view's words are a frozenset, not {type(words).__name__}")
             word_sets.append(words)
             total += len(words)
             n_tokens.append(view.n_tokens)

@@ -283,6 +283,8 @@ cdef object _view(str stripped, str sample, str norm, list toks, object words, l
     cdef PyObject* entry
     cdef set seen
     for i in range(n_tok):
+        if type(toks[i]) is not str:  # the loops below read them as strings unchecked
+            raise TypeError(f"tokens are strings, not {type(toks[i]).__name__}")
         digit_token[i] = _is_digits(<str>toks[i])
         digit_tokens += digit_token[i]
     feats = ["bias", _LENGTH_FEATURES[_bucket_long(n_tok, _LENGTH_EDGES, _N_LENGTH_EDGES)]]
@@ -490,6 +492,10 @@ def views(list stripped, list samples, list norms, list tokens, list words, list
         if len(column) != n:
             raise ValueError("one measurement of each kind per line expected")
     for i in range(n):
+        if type(stripped[i]) is not str or type(samples[i]) is not str or type(norms[i]) is not str:
+            raise TypeError("a line, its sample and its normalised text are strings")
+        if type(tokens[i]) is not list:
+            raise TypeError("a line's tokens are a list")
         most = max(most, len(<list>tokens[i]))
     cdef bytearray digit_token = bytearray(most + 1)  # per token of a line: all digits?
     cdef char* digits = digit_token

@@ -421,10 +421,15 @@ def test_the_compiled_context_is_the_pythons_on_any_page(texts: list[str]) -> No
 
 
 @needs_context
-def test_the_context_kernel_refuses_views_without_their_positions() -> None:
+def test_the_context_kernel_refuses_what_it_cannot_read() -> None:
     views = F.line_views(["الحكومة", "وزير"])
     with pytest.raises(ValueError, match="one position per view"):
         F._CONTEXT.page_context([False, False], [0], views)
+    with pytest.raises(ValueError, match="not a line of the page"):
+        F._CONTEXT.page_context([False, False], [0, 2], views)
+    bad = F.LineView(("bias",), 1, "x", {"x"}, False, False, ("x",))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="frozenset"):
+        F._CONTEXT.page_context([False], [0], [bad])
 
 
 # --- the own-features kernel -----------------------------------------------------------
@@ -482,9 +487,15 @@ def test_the_compiled_own_features_are_the_pythons_on_any_line(texts: list[str])
 
 
 @needs_own
-def test_the_own_features_kernel_refuses_measurements_that_do_not_line_up() -> None:
+def test_the_own_features_kernel_refuses_measurements_it_cannot_read() -> None:
     with pytest.raises(ValueError, match="one measurement of each kind per line"):
         F._OWN.views(["a"], ["a"], ["a"], [["a"]], [frozenset()], [0], [0], [0], [])
+    with pytest.raises(TypeError, match="are strings"):
+        F._OWN.views(["a"], [None], ["a"], [["a"]], [frozenset()], [0], [0], [0], [0])
+    with pytest.raises(TypeError, match="are a list"):
+        F._OWN.views(["a"], ["a"], ["a"], [("a",)], [frozenset()], [0], [0], [0], [0])
+    with pytest.raises(TypeError, match="tokens are strings"):
+        F._OWN.views(["a"], ["a"], ["a"], [[1]], [frozenset()], [0], [0], [0], [0])
 
 
 @needs_own
