@@ -18,6 +18,7 @@ the Python's.
 """
 
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
+from cpython.object cimport PyObject, PyObject_Hash, PyObject_RichCompareBool, Py_EQ
 
 # filled by configure(): the feature strings and thresholds of segmenter.features
 cdef dict _T = {}
@@ -171,6 +172,33 @@ cdef bint _disjoint_paragraphs(_Page* p, const Py_ssize_t* long_at, Py_ssize_t n
     return pairs >= _MIN_DISJOINT_PAIRS and <double>disjoint / <double>pairs >= _DISJOINT_SHARE
 
 
+# The page's words numbered in order of first appearance: an open-addressing table keyed
+# by each word's hash (cached in a string), compared by identity first.
+cdef struct _Numbers:
+    Py_ssize_t mask
+    PyObject** words  # borrowed: the views' frozensets hold them for the call
+    Py_hash_t* hashes
+    int* numbers
+    int count
+
+
+cdef int _number(_Numbers* t, object word) except -1:
+    cdef Py_hash_t h = PyObject_Hash(word)
+    cdef Py_ssize_t i = <Py_ssize_t>(<size_t>h & <size_t>t.mask)
+    cdef PyObject* found
+    while True:
+        found = t.words[i]
+        if found is NULL:
+            t.words[i] = <PyObject*>word
+            t.hashes[i] = h
+            t.numbers[i] = t.count
+            t.count += 1
+            return t.count - 1
+        if found == <PyObject*>word or (t.hashes[i] == h and PyObject_RichCompareBool(<object>found, word, Py_EQ)):
+            return t.numbers[i]
+        i = (i + 1) & t.mask
+
+
 cdef int _echo_masks(list views, list n_tokens, int* masks) except -1:
     """Title-like lines shown again inside another line, as in ``_titles_within_lines``."""
     cdef Py_ssize_t a, b, i, j, n_titles, size
@@ -220,7 +248,11 @@ def page_context(list blank, list positions, list views) -> list:
     cdef Py_ssize_t edge_low = -min(_OFFSETS), edge_high = n - max(_OFFSETS)
     cdef bint page_has_blanks = n < n_lines, disjoint, is_long, body_found
     cdef list feats, word_sets = [], n_tokens = [], keys = [], heads = []
-    cdef dict word_ids = {}, seen_keys = {}, key_counts = {}
+    cdef dict seen_keys = {}, key_counts = {}
+    cdef _Numbers numbers
+    numbers.words = NULL
+    numbers.hashes = NULL
+    numbers.numbers = NULL
     cdef object view, words, key, head, other, first, offset
     cdef _Page p
     p.n = n
@@ -262,15 +294,24 @@ def page_context(list blank, list positions, list views) -> list:
         echo = <int*>PyMem_Malloc(n * sizeof(int))
         if not (p.start and p.ids and long_at and next_long and long_line and story_line and read_also and echo):
             raise MemoryError()
-        # the page's words numbered in order of first appearance
+        # the page's words numbered in order of first appearance (a table at most half full)
+        size = 4
+        while size < 2 * total + 2:
+            size *= 2
+        numbers.mask = size - 1
+        numbers.count = 0
+        numbers.words = <PyObject**>PyMem_Malloc(size * sizeof(PyObject*))
+        numbers.hashes = <Py_hash_t*>PyMem_Malloc(size * sizeof(Py_hash_t))
+        numbers.numbers = <int*>PyMem_Malloc(size * sizeof(int))
+        if not (numbers.words and numbers.hashes and numbers.numbers):
+            raise MemoryError()
+        for i in range(size):
+            numbers.words[i] = NULL
         i = 0
         for k in range(n):
             p.start[k] = i
             for word in <frozenset>word_sets[k]:
-                found_id = word_ids.get(word)
-                if found_id is None:
-                    found_id = word_ids[word] = len(word_ids)
-                p.ids[i] = found_id
+                p.ids[i] = _number(&numbers, word)
                 i += 1
             view = views[k]
             long_line[k] = bool(view.is_long)
@@ -281,7 +322,7 @@ def page_context(list blank, list positions, list views) -> list:
                 long_at[n_long] = k
                 n_long += 1
         p.start[n] = i
-        n_words = len(word_ids)
+        n_words = numbers.count
         p.before = <int*>PyMem_Malloc((n_words + 1) * sizeof(int))
         p.after = <int*>PyMem_Malloc((n_words + 1) * sizeof(int))
         p.story = <int*>PyMem_Malloc((n_words + 1) * sizeof(int))
@@ -431,4 +472,7 @@ def page_context(list blank, list positions, list views) -> list:
         PyMem_Free(story_line)
         PyMem_Free(read_also)
         PyMem_Free(echo)
+        PyMem_Free(numbers.words)
+        PyMem_Free(numbers.hashes)
+        PyMem_Free(numbers.numbers)
     return context

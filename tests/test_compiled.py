@@ -512,3 +512,29 @@ def test_the_own_features_kernel_reads_dates_after_any_digit_and_space(digit: st
     if space or digit in ("5", "٥"):
         assert {"date:ampm", "date:hijri"} <= kinds
     assert ("date:numeric" in kinds) == (space == "")
+
+
+@needs_context
+def test_the_context_kernel_counts_equal_words_as_one_whatever_the_objects() -> None:
+    """Words are numbered by value: the same stem held as distinct string objects by
+    different lines (a copy, not the cached one) is one word for cohesion."""
+    texts = ["وزير المالية يعلن الميزانية الجديدة للعام المقبل في مؤتمر صحفي بالرياض اليوم"] * 2 + [
+        "المالية الميزانية الجديدة مؤتمر صحفي الرياض وزير يعلن العام المقبل اليوم أيضا"
+    ]
+    views = F.line_views(texts)
+    copies = [
+        F.LineView(v.own, v.n_tokens, v.normalized_key, frozenset((w + ".")[:-1] for w in v.words), v.is_read_also, v.is_long, v.head)
+        for v in views
+    ]
+    assert all(a is not b for a, b in zip(sorted(copies[0].words), sorted(views[0].words)))
+    blank = [False] * len(texts)
+    positions = list(range(len(texts)))
+    compiled = F._CONTEXT.page_context(blank, positions, copies)
+    assert compiled == F._CONTEXT.page_context(blank, positions, views)
+    kernel = F._CONTEXT
+    F._CONTEXT = None
+    try:
+        assert compiled == F._page_context(texts, blank, positions, views).context
+    finally:
+        F._CONTEXT = kernel
+    assert any(feature.startswith("coh_prev:top") for feature in compiled[1])
