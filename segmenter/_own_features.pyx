@@ -19,6 +19,9 @@ from cpython.dict cimport PyDict_GetItem
 from cpython.object cimport PyObject
 from cpython.unicode cimport Py_UNICODE_ISALPHA, Py_UNICODE_ISDIGIT, PyUnicode_Find
 
+cdef extern from "Python.h":
+    void PyObject_GC_UnTrack(void* op)
+
 cdef object _PROVIDER = None
 cdef bint _READY = False
 
@@ -277,7 +280,7 @@ cdef object _view(str stripped, str sample, str norm, list toks, object words, l
     cdef int after_digits
     cdef double punct_share
     cdef list feats, positions
-    cdef tuple phrases, phrase
+    cdef tuple phrases, phrase, own
     cdef str tok, name, first, kind
     cdef object found
     cdef PyObject* entry
@@ -471,8 +474,9 @@ cdef object _view(str stripped, str sample, str norm, list toks, object words, l
     head = tuple(norm[:_HEAD_CHARS].split(None, 2)[:2])
     if flags & _B_DIGIT:
         head = tuple([word.translate(_DIGITS_TO_ZERO) for word in head])
-    return _LINE_VIEW(
-        tuple(dict.fromkeys(feats)) if repeats else tuple(feats),
+    own = tuple(dict.fromkeys(feats)) if repeats else tuple(feats)
+    view = _LINE_VIEW(
+        own,
         n_tok,
         " ".join(toks),
         words,
@@ -480,6 +484,23 @@ cdef object _view(str stripped, str sample, str norm, list toks, object words, l
         n_tok >= _LONG_TOKENS,
         head,
     )
+    # A view holds strings, numbers and containers of strings only, and is never
+    # changed: it can be in no reference cycle, so the cyclic collector need not
+    # visit it (CPython stops tracking such tuples and dicts itself). A batch's new
+    # views were half the objects its first collection after the batch went over.
+    PyObject_GC_UnTrack(<PyObject*>own)
+    PyObject_GC_UnTrack(<PyObject*>head)
+    if type(words) is frozenset and _all_strings(<frozenset>words):
+        PyObject_GC_UnTrack(<PyObject*>words)
+        PyObject_GC_UnTrack(<PyObject*>view)
+    return view
+
+
+cdef bint _all_strings(frozenset words):
+    for word in words:
+        if type(word) is not str:
+            return False
+    return True
 
 
 def views(list stripped, list samples, list norms, list tokens, list words, list arabic, list latin,

@@ -468,7 +468,9 @@ class LineView:
     """What the context layer needs to know about one line, computed once.
 
     Shared, never changed: a line's view is cached and handed to every page holding
-    the line. (Not ``frozen``: a frozen dataclass sets each field through
+    the line. It holds only strings, numbers and containers of strings, so it can be
+    in no reference cycle: the compiled own-features kernel stops the cyclic collector
+    tracking it and its containers. (Not ``frozen``: a frozen dataclass sets each field through
     ``object.__setattr__``, which cost about 1 µs a line, 1.6 µs against 0.7.)
     """
 

@@ -538,3 +538,16 @@ def test_the_context_kernel_counts_equal_words_as_one_whatever_the_objects() -> 
     finally:
         F._CONTEXT = kernel
     assert any(feature.startswith("coh_prev:top") for feature in compiled[1])
+
+
+@needs_own
+def test_the_kernels_views_are_left_out_of_the_cyclic_collector() -> None:
+    """A view and its containers hold only strings and numbers (no cycle can pass
+    through them), so the collector's passes after a batch need not visit them."""
+    import gc
+
+    views = F.line_views(["وزير المالية يعلن الميزانية الجديدة للعام المقبل في مؤتمر صحفي", "المصدر: واس"])
+    for view in views:
+        assert not gc.is_tracked(view)
+        assert not any(map(gc.is_tracked, (view.own, view.words, view.head)))
+    assert views[0].words  # a view with content words among them
