@@ -488,24 +488,19 @@ cdef object _view(str stripped, str sample, str norm, list toks, object words, l
     # changed: it can be in no reference cycle, so the cyclic collector need not
     # visit it (CPython stops tracking such tuples and dicts itself). A batch's new
     # views were half the objects its first collection after the batch went over.
+    # (The words are ``features._measure``'s stems: strings, not checked again here.)
     PyObject_GC_UnTrack(<PyObject*>own)
     PyObject_GC_UnTrack(<PyObject*>head)
-    if type(words) is frozenset and _all_strings(<frozenset>words):
+    if type(words) is frozenset:
         PyObject_GC_UnTrack(<PyObject*>words)
         PyObject_GC_UnTrack(<PyObject*>view)
     return view
 
 
-cdef bint _all_strings(frozenset words):
-    for word in words:
-        if type(word) is not str:
-            return False
-    return True
-
-
 def views(list stripped, list samples, list norms, list tokens, list words, list arabic, list latin,
           list punct, list flags) -> list:
-    """``features._view`` of each line, from ``features._measure``'s measurements."""
+    """``features._view`` of each line, from ``features._measure``'s measurements (the
+    words of a line: a frozenset of its content words' stems, strings)."""
     cdef Py_ssize_t i, n = len(stripped), most = 0
     if not _READY:
         _load()
