@@ -18,6 +18,7 @@ import importlib.util
 import itertools
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -379,15 +380,21 @@ def _context_both_ways(texts: list[str]) -> tuple[list[list[str]], list[list[str
         F._CONTEXT = kernel
 
 
-@needs_context
-def test_the_compiled_context_is_the_pythons_on_the_fixtures() -> None:
+def _fixture_pages() -> Iterator[tuple[str, list[str]]]:
+    """The seeds and the first 400 test pages: id and lines."""
     pages = itertools.chain(
         read_gold(ROOT / "fixtures" / "seeds-gold.jsonl"),
         itertools.islice(read_gold(ROOT / "fixtures" / "composed-test.jsonl.gz"), 400),
     )
     for page in pages:
-        compiled, python = _context_both_ways([text for _, _, text in page.lines])
-        assert compiled == python, page.id
+        yield page.id, [text for _, _, text in page.lines]
+
+
+@needs_context
+def test_the_compiled_context_is_the_pythons_on_the_fixtures() -> None:
+    for page_id, texts in _fixture_pages():
+        compiled, python = _context_both_ways(texts)
+        assert compiled == python, page_id
 
 
 # pages built to exercise every context feature: words from a small vocabulary (so that
@@ -447,14 +454,9 @@ def _views_both_ways(texts: list[str]) -> tuple[list[F.LineView], list[F.LineVie
 
 @needs_own
 def test_the_compiled_own_features_are_the_pythons_on_the_fixtures() -> None:
-    pages = itertools.chain(
-        read_gold(ROOT / "fixtures" / "seeds-gold.jsonl"),
-        itertools.islice(read_gold(ROOT / "fixtures" / "composed-test.jsonl.gz"), 400),
-    )
-    for page in pages:
-        texts = [text for _, _, text in page.lines if not F.is_blank(text)]
-        compiled, python = _views_both_ways(texts)
-        assert compiled == python, page.id
+    for page_id, texts in _fixture_pages():
+        compiled, python = _views_both_ways([text for text in texts if not F.is_blank(text)])
+        assert compiled == python, page_id
 
 
 # lines built to meet every own feature: cue phrases, month and weekday names beside
