@@ -461,24 +461,42 @@ def _lede_pair_firsts() -> frozenset[str]:
     return frozenset(first for first, _ in _lede_weights().pairs)
 
 
+@cache
+def _known_tokens() -> dict[str, tuple[object, ...]]:
+    """What the lexicons and lede weights know of each token they name (the fields of
+    :func:`_token_info` after the stem), built once: a token found nowhere is not here."""
+    weights = _lede_weights()
+    phrases = _phrase_index().by_first
+    lexicons_of = _token_lexicon_map()
+    given = _given_names()
+    openers = _opener_first_tokens()
+    pairs = _lede_pair_firsts()
+    known = set(phrases) | set(lexicons_of) | given | openers | set(weights.bag) | pairs
+    for position in weights.positions:
+        known |= set(position)
+    return {
+        tok: (
+            phrases.get(tok),
+            lexicons_of.get(tok),
+            tok in given,
+            tok in openers,
+            tuple(position.get(tok, 0) for position in weights.positions),
+            weights.bag.get(tok, 0),
+            tok in pairs,
+        )
+        for tok in known
+    }
+
+
 def _token_info(tok: str) -> object:
     """Everything the own features look a token up for, in one value (for the compiled
-    own-features kernel): its :func:`_content_word` alone for most tokens; for a token
-    some lexicon or lede weight knows, the tuple ``(stem, cue phrases it opens, date
+    own-features kernel): its :func:`_content_word` alone for a token no lexicon or
+    lede weight names; for the others the tuple ``(stem, cue phrases it opens, date
     lexicons, given name?, opener's first word?, lede weights at the first positions,
     lede bag weight, first word of a lede pair?)``."""
     stem = _content_word(tok)
-    phrases = _phrase_index().by_first.get(tok)
-    lexicons_of = _token_lexicon_map().get(tok)
-    given = tok in _given_names()
-    opener = tok in _opener_first_tokens()
-    weights = _lede_weights()
-    at = tuple(position.get(tok, 0) for position in weights.positions)
-    bag = weights.bag.get(tok, 0)
-    pair = tok in _lede_pair_firsts()
-    if phrases is None and lexicons_of is None and not (given or opener or any(at) or bag or pair):
-        return stem
-    return (stem, phrases, lexicons_of, given, opener, at, bag, pair)
+    known = _known_tokens().get(tok)
+    return stem if known is None else (stem, *known)
 
 
 class _TokenInfoCache(dict[str, object]):
