@@ -193,54 +193,32 @@ cdef str _end_feature(str stripped):
     return "end:letter" if Py_UNICODE_ISALPHA(last) else "end:other"
 
 
-# the fields of what features._token_info gives a token some lexicon or lede weight knows
-cdef enum:
-    _STEM = 0
-    _PHRASES_OF = 1
-    _LEXICONS_OF = 2
-    _GIVEN = 3
-    _OPENER = 4
-    _AT = 5
-    _BAG = 6
-    _PAIR = 7
-
-
-cdef long _lede_millis(list toks, list infos, Py_ssize_t n_tok):
-    """``features._lede_millis``: the same integer sum (weights in thousandths), the
-    weights read from the tokens' infos."""
+cdef long _lede_millis(list toks, Py_ssize_t n_tok):
+    """``features._lede_millis``: the same integer sum (weights in thousandths)."""
     cdef long score = _LEDE_BIAS
     cdef Py_ssize_t i, j, head
     cdef PyObject* weight
     cdef bint again
-    cdef object info
     for i in range(min(_LEDE_POSITIONS, n_tok)):
-        info = infos[i]
-        if type(info) is tuple:
-            score += <long>(<tuple>(<tuple>info)[_AT])[i]
+        weight = PyDict_GetItem(<dict>_LEDE_POSITION_WEIGHTS[i], toks[i])
+        if weight is not NULL:
+            score += <long><object>weight
     head = min(_LEDE_HEAD_TOKENS, n_tok)
     for i in range(head):  # each distinct word of the opening once (a bag)
-        info = infos[i]
-        if type(info) is not tuple or not (<tuple>info)[_BAG]:
-            continue
         again = False
         for j in range(i):
             if <str>toks[j] == <str>toks[i]:
                 again = True
                 break
         if not again:
-            score += <long>(<tuple>info)[_BAG]
-    info = infos[0] if n_tok else None
-    if n_tok > 1 and type(info) is tuple and (<tuple>info)[_PAIR]:
+            weight = PyDict_GetItem(_LEDE_BAG, toks[i])
+            if weight is not NULL:
+                score += <long><object>weight
+    if n_tok > 1:
         weight = PyDict_GetItem(_LEDE_PAIRS, (toks[0], toks[1]))
         if weight is not NULL:
             score += <long><object>weight
     return score
-
-
-cdef inline object _known(list infos, Py_ssize_t i, Py_ssize_t field):
-    """Field ``field`` of token ``i``'s info, or None for a token no lexicon knows."""
-    cdef object info = infos[i]
-    return (<tuple>info)[field] if type(info) is tuple else None
 
 
 # what a digit in a line is followed by, for the date expressions that open with one
@@ -289,7 +267,7 @@ cdef inline Py_ssize_t _bucket(double value) noexcept nogil:
     return i
 
 
-cdef object _view(str stripped, str sample, str norm, list toks, list infos, long arabic, long latin,
+cdef object _view(str stripped, str sample, str norm, list toks, object words, long arabic, long latin,
                   long punct, long flags, char* digit_token):
     """``features._view``: a line's own features from its measurements."""
     cdef Py_ssize_t n_tok = len(toks)
@@ -303,28 +281,15 @@ cdef object _view(str stripped, str sample, str norm, list toks, list infos, lon
     cdef double punct_share
     cdef list feats, positions
     cdef tuple phrases, phrase, own
-    cdef list stems
-    cdef object known, info, words
     cdef str tok, name, first, kind
     cdef object found
     cdef PyObject* entry
     cdef set seen
-    stems = []
     for i in range(n_tok):
         if type(toks[i]) is not str:  # the loops below read them as strings unchecked
             raise TypeError(f"tokens are strings, not {type(toks[i]).__name__}")
         digit_token[i] = _is_digits(<str>toks[i])
         digit_tokens += digit_token[i]
-        info = infos[i]
-        if type(info) is tuple:
-            if (<tuple>info)[_STEM]:
-                stems.append((<tuple>info)[_STEM])
-        elif info is not None:
-            if type(info) is not str:
-                raise TypeError(f"a token's info is its stem, None or a tuple, not {type(info).__name__}")
-            if info:
-                stems.append(info)
-    words = frozenset(stems)  # features._content_words: the stems, never empty, as a set
     feats = ["bias", _LENGTH_FEATURES[_bucket_long(n_tok, _LENGTH_EDGES, _N_LENGTH_EDGES)]]
     if n_stripped:
         last = stripped[n_stripped - 1]
@@ -391,13 +356,13 @@ cdef object _view(str stripped, str sample, str norm, list toks, list infos, lon
         n_ends = n_tok
     for j in range(n_ends):
         place = j if j < _CUE_HEAD else j + n_tok - n_ends
-        known = _known(infos, place, _PHRASES_OF)
-        if known is None:
+        entry = PyDict_GetItem(_PHRASES, toks[place])
+        if entry is NULL:
             continue
         repeats = True
         if seen is None:
             seen = set()
-        for found in <tuple>known:
+        for found in <tuple><object>entry:
             phrase = <tuple>found[0]
             name = <str>found[1]
             size = len(phrase)
@@ -427,13 +392,13 @@ cdef object _view(str stripped, str sample, str norm, list toks, list infos, lon
     for i in range(size):
         date_tokens += digit_token[i]
     for i in range(size):
-        known = _known(infos, i, _LEXICONS_OF)
-        if known is None:
+        entry = PyDict_GetItem(_TOKEN_LEX, toks[i])
+        if entry is NULL:
             continue
         repeats = True
         if digit_token[i]:
             date_tokens -= 1
-        for found in <tuple>known:
+        for found in <tuple><object>entry:
             name = <str>found
             if name in _DIALECT_MONTHS:
                 if (i > 0 and digit_token[i - 1]) or (i + 1 < n_tok and digit_token[i + 1]) or (
@@ -486,11 +451,11 @@ cdef object _view(str stripped, str sample, str norm, list toks, list infos, lon
                 i = 1  # "د. سعيد ...": the name after the title
             else:
                 i = 0
-            if i < n_tok and _known(infos, i, _GIVEN):
+            if i < n_tok and toks[i] in _GIVEN_NAMES:
                 feats.append("name@start")
             else:
                 for j in range(min(_NAME_HEAD_TOKENS, n_tok)):
-                    if _known(infos, j, _GIVEN):
+                    if toks[j] in _GIVEN_NAMES:
                         feats.append("name:head")
                         break
     if n_tok >= _W0_MIN_TOKENS:
@@ -498,14 +463,14 @@ cdef object _view(str stripped, str sample, str norm, list toks, list infos, lon
         feats.append(f"w0:{first}" if len(first) > 1 and not digit_token[0] else "w0:#")
         if len(first) > 3 and first[0] == u"و":
             feats.append("w0:waw")
-    if n_tok >= _OPENER_MIN_TOKENS and _known(infos, 0, _OPENER):
+    if n_tok >= _OPENER_MIN_TOKENS and toks[0] in _OPENER_FIRSTS:
         for size in range(min(_OPENER_MAX_TOKENS, n_tok), 0, -1):
             entry = PyDict_GetItem(_OPENERS, " ".join(toks[:size]))
             if entry is not NULL:
                 feats.append(<object>entry)
                 break
     if n_tok >= _LEDE_MIN_TOKENS:
-        feats.append(_LEDE_FEATURES[_bucket_long(_lede_millis(toks, infos, n_tok), _LEDE_EDGES, _N_LEDE_EDGES)])
+        feats.append(_LEDE_FEATURES[_bucket_long(_lede_millis(toks, n_tok), _LEDE_EDGES, _N_LEDE_EDGES)])
     head = tuple(norm[:_HEAD_CHARS].split(None, 2)[:2])
     if flags & _B_DIGIT:
         head = tuple([word.translate(_DIGITS_TO_ZERO) for word in head])
@@ -532,30 +497,27 @@ cdef object _view(str stripped, str sample, str norm, list toks, list infos, lon
     return view
 
 
-def views(list stripped, list samples, list norms, list tokens, list infos, list arabic, list latin,
+def views(list stripped, list samples, list norms, list tokens, list words, list arabic, list latin,
           list punct, list flags) -> list:
-    """``features._view`` of each line, from ``features._measure``'s measurements, with
-    each token's ``features._token_info`` (``infos``, a list per line) in place of the
-    stems and the lexicon look-ups."""
+    """``features._view`` of each line, from ``features._measure``'s measurements (the
+    words of a line: a frozenset of its content words' stems, strings)."""
     cdef Py_ssize_t i, n = len(stripped), most = 0
     if not _READY:
         _load()
-    for column in (samples, norms, tokens, infos, arabic, latin, punct, flags):
+    for column in (samples, norms, tokens, words, arabic, latin, punct, flags):
         if len(column) != n:
             raise ValueError("one measurement of each kind per line expected")
     for i in range(n):
         if type(stripped[i]) is not str or type(samples[i]) is not str or type(norms[i]) is not str:
             raise TypeError("a line, its sample and its normalised text are strings")
-        if type(tokens[i]) is not list or type(infos[i]) is not list:
-            raise TypeError("a line's tokens and their infos are lists")
-        if len(<list>infos[i]) != len(<list>tokens[i]):
-            raise ValueError("one info per token expected")
+        if type(tokens[i]) is not list:
+            raise TypeError("a line's tokens are a list")
         most = max(most, len(<list>tokens[i]))
     cdef bytearray digit_token = bytearray(most + 1)  # per token of a line: all digits?
     cdef char* digits = digit_token
     cdef list out = []
     for i in range(n):
         out.append(
-            _view(stripped[i], samples[i], norms[i], tokens[i], infos[i], arabic[i], latin[i], punct[i], flags[i], digits)
+            _view(stripped[i], samples[i], norms[i], tokens[i], words[i], arabic[i], latin[i], punct[i], flags[i], digits)
         )
     return out

@@ -455,69 +455,6 @@ def _content_words(tokens: list[str]) -> frozenset[str]:
     return frozenset(filter(None, _content_stems(tokens)))  # stems are never empty
 
 
-@cache
-def _lede_pair_firsts() -> frozenset[str]:
-    """First words of the lede weights' word pairs: a line opening otherwise has no pair."""
-    return frozenset(first for first, _ in _lede_weights().pairs)
-
-
-@cache
-def _known_tokens() -> dict[str, tuple[object, ...]]:
-    """What the lexicons and lede weights know of each token they name (the fields of
-    :func:`_token_info` after the stem), built once: a token found nowhere is not here."""
-    weights = _lede_weights()
-    phrases = _phrase_index().by_first
-    lexicons_of = _token_lexicon_map()
-    given = _given_names()
-    openers = _opener_first_tokens()
-    pairs = _lede_pair_firsts()
-    known = set(phrases) | set(lexicons_of) | given | openers | set(weights.bag) | pairs
-    for position in weights.positions:
-        known |= set(position)
-    return {
-        tok: (
-            phrases.get(tok),
-            lexicons_of.get(tok),
-            tok in given,
-            tok in openers,
-            tuple(position.get(tok, 0) for position in weights.positions),
-            weights.bag.get(tok, 0),
-            tok in pairs,
-        )
-        for tok in known
-    }
-
-
-def _token_info(tok: str) -> object:
-    """Everything the own features look a token up for, in one value (for the compiled
-    own-features kernel): its :func:`_content_word` alone for a token no lexicon or
-    lede weight names; for the others the tuple ``(stem, cue phrases it opens, date
-    lexicons, given name?, opener's first word?, lede weights at the first positions,
-    lede bag weight, first word of a lede pair?)``."""
-    stem = _content_word(tok)
-    known = _known_tokens().get(tok)
-    return stem if known is None else (stem, *known)
-
-
-class _TokenInfoCache(dict[str, object]):
-    """token -> :func:`_token_info`, filled on first look-up."""
-
-    def __missing__(self, tok: str) -> object:
-        info = self[tok] = _token_info(tok)
-        return info
-
-
-_TOKEN_INFO_CACHE = _TokenInfoCache()
-
-
-def _token_infos(tokens: list[str]) -> list[object]:
-    """Per token, its :func:`_token_info` (memoised; bounded as the stems are)."""
-    cache = _TOKEN_INFO_CACHE
-    if len(cache) > _CONTENT_WORD_CACHE_SIZE:
-        cache.clear()
-    return list(map(cache.__getitem__, tokens))
-
-
 # every digit (Latin, Arabic-Indic, Persian) as 0: numbered list items share a head
 _DIGITS_TO_ZERO = {ord(d): "0" for d in "123456789١٢٣٤٥٦٧٨٩۱۲۳۴۵۶۷۸۹٠۰"}
 # the same as a list up to the last digit: ``translate`` indexes it, where a dict look-up
@@ -668,12 +605,11 @@ class _Measures:
 
     norms: list[str]
     tokens: list[list[str]]
-    words: list[frozenset[str]] | None  # None where the kernel makes them from the infos
+    words: list[frozenset[str]]
     arabic: list[int]
     latin: list[int]
     punct: list[int]
     flags: list[int]
-    infos: list[list[object]] | None = None  # per token, its _token_info (for the kernel)
 
 
 # Arabic, Latin and punctuation characters counted at once: each class bit of a
@@ -736,25 +672,16 @@ def _measure(samples: Sequence[str]) -> _Measures:
         before = np.flatnonzero(token_starts).searchsorted(n_bounds).tolist()
         flat = word_text.split()
         tokens = [flat[before[2 * i] : before[2 * i + 1]] for i in range(n)]
-        if _OWN is not None:  # one look-up per token serves the stems and the lexicons
-            flat_infos = _token_infos(flat)
-            infos = [flat_infos[before[2 * i] : before[2 * i + 1]] for i in range(n)]
-        else:
-            stems = _content_stems(flat)
-            words = [frozenset(filter(None, stems[before[2 * i] : before[2 * i + 1]])) for i in range(n)]
+        stems = _content_stems(flat)
+        words = [frozenset(filter(None, stems[before[2 * i] : before[2 * i + 1]])) for i in range(n)]
     else:  # a few letters lower-case to two characters: offsets move, go line by line
         n_list = n_bounds.tolist()
         norms = [mapped_text[n_list[2 * i] : n_list[2 * i + 1]].lower() for i in range(n)]
         tokens = [tokens_of(norm) for norm in norms]
-        if _OWN is not None:
-            infos = [_token_infos(toks) for toks in tokens]
-        else:
-            words = [_content_words(toks) for toks in tokens]
+        words = [_content_words(toks) for toks in tokens]
     arabic = (counted & _COUNT_MASK).tolist()
     latin = ((counted >> _COUNT_FIELD) & _COUNT_MASK).tolist()
     punct = (counted >> 2 * _COUNT_FIELD).tolist()
-    if _OWN is not None:
-        return _Measures(norms, tokens, None, arabic, latin, punct, flags.tolist(), infos)
     return _Measures(norms, tokens, words, arabic, latin, punct, flags.tolist())
 
 
@@ -846,7 +773,7 @@ def line_views(texts: Sequence[str]) -> list[LineView]:
     samples = [s[:MAX_FEATURE_CHARS] for s in stripped]
     m = _measure(samples)
     if _OWN is not None:  # the same views from C loops (segmenter/_own_features.pyx)
-        return _OWN.views(stripped, samples, m.norms, m.tokens, m.infos, m.arabic, m.latin, m.punct, m.flags)
+        return _OWN.views(stripped, samples, m.norms, m.tokens, m.words, m.arabic, m.latin, m.punct, m.flags)
     return [
         _view(stripped[i], samples[i], m.norms[i], m.tokens[i], m.words[i], m.arabic[i], m.latin[i], m.punct[i], m.flags[i])
         for i in range(len(texts))
