@@ -21,10 +21,12 @@ from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.object cimport PyObject, PyObject_Hash, PyObject_RichCompareBool, Py_EQ
 
 # filled by configure(): the feature strings and thresholds of segmenter.features
-cdef dict _T = {}
 cdef list _POS, _POS_END, _RELPOS, _LONG_BEFORE, _SINCE_READ_ALSO, _NEXT_LONG, _PREV_LONG
 cdef list _COH_PREV, _COH_NEXT, _COH_STORY, _COH_PARA, _COH_ACROSS, _COH_BODY_NEXT
 cdef list _COH_JACCARD, _COH_JACCARD_ACROSS, _ECHOES, _EDGES, _OFFSETS
+cdef str _HAS_BLANKS, _AFTER_READ_ALSO, _DUP_EARLIER, _DUP_LATER, _DUP_NEAR, _DISJOINT
+cdef str _COH_PREV_NONE, _COH_NEXT_NONE
+cdef tuple _BLANK_BEFORE, _BLANK_AFTER, _SAME1, _SAME2  # (feature for 0/prev, for 1/next)
 cdef double _COHESION_EDGES[8]
 cdef double _JACCARD_EDGES[8]
 cdef Py_ssize_t _N_COHESION_EDGES = 0, _N_JACCARD_EDGES = 0
@@ -39,7 +41,9 @@ cdef int _PART_OF_LATER = 1, _PART_OF_EARLIER = 2, _HOLDS_EARLIER = 4, _HOLDS_LA
 
 def configure(tables: dict) -> None:
     """Take the feature strings and thresholds of :mod:`segmenter.features` (done on its import)."""
-    global _T, _POS, _POS_END, _RELPOS, _LONG_BEFORE, _SINCE_READ_ALSO, _NEXT_LONG, _PREV_LONG
+    global _HAS_BLANKS, _AFTER_READ_ALSO, _DUP_EARLIER, _DUP_LATER, _DUP_NEAR, _DISJOINT
+    global _COH_PREV_NONE, _COH_NEXT_NONE, _BLANK_BEFORE, _BLANK_AFTER, _SAME1, _SAME2
+    global _POS, _POS_END, _RELPOS, _LONG_BEFORE, _SINCE_READ_ALSO, _NEXT_LONG, _PREV_LONG
     global _COH_PREV, _COH_NEXT, _COH_STORY, _COH_PARA, _COH_ACROSS, _COH_BODY_NEXT
     global _COH_JACCARD, _COH_JACCARD_ACROSS, _ECHOES, _EDGES, _OFFSETS
     global _N_COHESION_EDGES, _N_JACCARD_EDGES, _SHORT_TOKENS, _COHESION_WINDOW, _WIDE_WINDOW
@@ -53,7 +57,13 @@ def configure(tables: dict) -> None:
     echoes = list(tables["echoes"])
     if len(echoes) != 16:
         raise ValueError("the echo features are one list per mask of four kinds")
-    _T = dict(tables)
+    _HAS_BLANKS, _AFTER_READ_ALSO = tables["has_blanks"], tables["after_read_also"]
+    _DUP_EARLIER, _DUP_LATER, _DUP_NEAR = tables["dup_earlier"], tables["dup_later"], tables["dup_near"]
+    _DISJOINT, _COH_PREV_NONE, _COH_NEXT_NONE = tables["disjoint"], tables["coh_prev_none"], tables["coh_next_none"]
+    _BLANK_BEFORE, _BLANK_AFTER = tuple(tables["blank_before"]), tuple(tables["blank_after"])
+    _SAME1, _SAME2 = tuple(tables["same1"]), tuple(tables["same2"])
+    if not len(_BLANK_BEFORE) == len(_BLANK_AFTER) == len(_SAME1) == len(_SAME2) == 2:
+        raise ValueError("two features each for the blank and list-run pairs expected")
     _POS, _POS_END, _RELPOS = list(tables["pos"]), list(tables["pos_end"]), list(tables["relpos"])
     _LONG_BEFORE, _SINCE_READ_ALSO = list(tables["long_before"]), list(tables["since_read_also"])
     _NEXT_LONG, _PREV_LONG = list(tables["next_long"]), list(tables["prev_long"])
@@ -379,18 +389,18 @@ def page_context(list blank, list positions, list views) -> list:
                 _LONG_BEFORE[min(seen_long, 3)],
             ]
             if page_has_blanks:
-                feats.append(_T["has_blanks"])
-                feats.append(_T["blank_before"][1 if pos > 0 and blank[pos - 1] else 0])
-                feats.append(_T["blank_after"][1 if pos + 1 < n_lines and blank[pos + 1] else 0])
+                feats.append(_HAS_BLANKS)
+                feats.append(_BLANK_BEFORE[1 if pos > 0 and blank[pos - 1] else 0])
+                feats.append(_BLANK_AFTER[1 if pos + 1 < n_lines and blank[pos + 1] else 0])
             if read_also_at >= 0:
-                feats.append(_T["after_read_also"])
+                feats.append(_AFTER_READ_ALSO)
                 feats.append(_SINCE_READ_ALSO[min(k - read_also_at, 3)])
             key = keys[k]
             if key and key_counts.get(key, 0) > 1:
                 earlier = seen_keys.get(key)
-                feats.append(_T["dup_earlier"] if earlier is not None else _T["dup_later"])
+                feats.append(_DUP_EARLIER if earlier is not None else _DUP_LATER)
                 if earlier is not None and k - <Py_ssize_t>earlier <= 3:
-                    feats.append(_T["dup_near"])
+                    feats.append(_DUP_NEAR)
             if echo[k]:
                 feats.extend(_ECHOES[echo[k]])
             ahead = next_long[k]
@@ -400,14 +410,14 @@ def page_context(list blank, list positions, list views) -> list:
                 feats.append(_COH_NEXT[_overlap_slot(_found(&p, k, p.after), size)])
                 if is_long:
                     if disjoint:
-                        feats.append(_T["disjoint"])
+                        feats.append(_DISJOINT)
                     feats.append(_COH_STORY[_overlap_slot(_found(&p, k, p.story), size)])
                     if previous_long >= 0:
                         feats.append(_COH_PARA[_overlap_slot(_shared(&p, k, previous_long), size)])
                         feats.append(_COH_JACCARD[_jaccard_slot(&p, k, previous_long)])
             else:
-                feats.append(_T["coh_prev_none"])
-                feats.append(_T["coh_next_none"])
+                feats.append(_COH_PREV_NONE)
+                feats.append(_COH_NEXT_NONE)
             if not is_long and ahead >= 0 and _size(&p, ahead) and story_size:
                 feats.append(_COH_ACROSS[_overlap_slot(_found(&p, ahead, p.story), _size(&p, ahead))])
             if not is_long and ahead >= 0 and previous_long >= 0 and _size(&p, ahead) and _size(&p, previous_long):
@@ -442,9 +452,9 @@ def page_context(list blank, list positions, list views) -> list:
                     if 0 <= j < n:
                         other = heads[j]
                         if other and other[0] == first:
-                            feats.append(_T["same1"][side])
+                            feats.append(_SAME1[side])
                             if len(head) == 2 and other == head:
-                                feats.append(_T["same2"][side])
+                                feats.append(_SAME2[side])
             if k < edge_low or k >= edge_high:
                 for i in range(len(_OFFSETS)):
                     offset = _OFFSETS[i]
