@@ -279,9 +279,9 @@ cdef object _view(str stripped, str sample, str norm, list toks, object words, l
     cdef bint repeats, matched, hijri_word
     cdef int after_digits
     cdef double punct_share
-    cdef list feats, positions
-    cdef tuple phrases, phrase, own
-    cdef str tok, name, first, kind
+    cdef list feats
+    cdef tuple phrase, own
+    cdef str name, first
     cdef object found
     cdef PyObject* entry
     cdef set seen
