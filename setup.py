@@ -25,7 +25,7 @@ from pathlib import Path
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
-COMPILED_MODULES = ("segmenter.features", "segmenter._decoding", "segmenter._scoring", "segmenter._context", "segmenter._own_features")
+COMPILED_MODULES = ("segmenter.features", "segmenter._decoding", "segmenter._scoring", "segmenter._context", "segmenter._own_features", "segmenter._measure")
 
 
 def _source(module: str) -> Path:

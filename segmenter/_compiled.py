@@ -22,7 +22,7 @@ from pathlib import Path
 from types import ModuleType
 
 COMPILABLE = ("segmenter.features",)  # Python modules, compiled as they are
-KERNELS = ("segmenter._decoding", "segmenter._scoring", "segmenter._context", "segmenter._own_features")  # modules written for Cython, optional
+KERNELS = ("segmenter._decoding", "segmenter._scoring", "segmenter._context", "segmenter._own_features", "segmenter._measure")  # modules written for Cython, optional
 
 
 def _use_source(name: str, source: Path) -> None:

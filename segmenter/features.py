@@ -591,6 +591,46 @@ def _normalise_map() -> np.ndarray:
     return out
 
 
+_ASK_PYTHON = 0xFFFFFFFE  # a lower case that is not one fixed character: str.lower decides
+
+
+@cache
+def _fold_table() -> np.ndarray:
+    """``normalize`` of every code point: ``_DELETED``, its one character, or
+    ``_ASK_PYTHON`` (``İ`` lowers to two characters, ``Σ`` by its neighbours)."""
+    out = np.arange(_N_CODE_POINTS, dtype=np.uint32)
+    out[:0x10000] = _normalise_map()
+    deleted = out == _DELETED
+    out[deleted] = np.flatnonzero(deleted)  # a placeholder while the rest is lowered
+    for first in range(0, _N_CODE_POINTS, _TABLE_BLOCK):
+        mapped = out[first : first + _TABLE_BLOCK]
+        text = _from_code_points(mapped)
+        lowered = text.lower()
+        if len(lowered) == len(text):
+            mapped[:] = _code_points(lowered)
+        else:
+            for k, ch in enumerate(text):
+                low = ch.lower()
+                mapped[k] = ord(low) if len(low) == 1 else _ASK_PYTHON
+    out[0x3A3] = _ASK_PYTHON
+    out[deleted] = _DELETED
+    return out
+
+
+def _measure_tables() -> dict[str, object]:
+    """What ``segmenter/_measure.pyx`` needs to give :func:`_measure`'s measurements."""
+    return {
+        "char_table": _char_table(),
+        "fold": _fold_table(),
+        "deleted": _DELETED,
+        "ask_python": _ASK_PYTHON,
+        "bits": {"arabic": _B_ARABIC, "latin": _B_LATIN, "punct": _B_PUNCT, "word": _B_WORD},
+        "normalise_table": _NORMALISE_TABLE,
+        "content_word": _content_word,
+        "memo_limit": _CONTENT_WORD_CACHE_SIZE,
+    }
+
+
 def _code_points(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
@@ -628,6 +668,8 @@ assert _B_ARABIC | _B_LATIN | _B_PUNCT == 7 and MAX_FEATURE_CHARS < _COUNT_MASK
 
 def _measure(samples: Sequence[str]) -> _Measures:
     """Normalised text, tokens, class counts and character flags of each sample."""
+    if _MEASURE is not None:  # the same from one C loop (segmenter/_measure.pyx)
+        return _Measures(*_MEASURE.measure(list(samples)))
     table = _char_table()
     n = len(samples)
     lengths = np.fromiter(map(len, samples), dtype=np.int64, count=n)
@@ -1280,12 +1322,15 @@ def _context_tables() -> dict[str, object]:
 # A line's own features and a page's context as C loops (``segmenter/_own_features.pyx``,
 # ``segmenter/_context.pyx``), if built: the same features in the same order
 # (``tests/test_compiled.py``); ``_view`` and ``_page_context`` define them.
+_MEASURE = kernel("segmenter._measure")
 _OWN = kernel("segmenter._own_features")
 _CONTEXT = kernel("segmenter._context")
 
 
 def _configure_kernels() -> None:
     """Hand the kernels this module's tables (again, if another copy of it took them)."""
+    if _MEASURE is not None:
+        _MEASURE.configure(_measure_tables)
     if _OWN is not None:
         _OWN.configure(_own_tables)
     if _CONTEXT is not None:

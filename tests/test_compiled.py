@@ -5,7 +5,7 @@ compiled from ``segmenter/features.py``; these tests load that source as a secon
 pure-Python module and hold both to the same features, line for line. The kernels
 written for Cython are held to the Python or NumPy code they replace: the Viterbi
 search and the state scores (``segmenter.tagging``), a line's own features and a page's
-context (``segmenter.features``). Without a build (``pip install`` without a C compiler,
+context and the measurements they start from (``segmenter.features``). Without a build (``pip install`` without a C compiler,
 or ``SEGMENTER_PURE_PYTHON=1``), the comparisons are skipped and the staleness check is
 still tested.
 """
@@ -42,6 +42,7 @@ needs_kernel = pytest.mark.skipif(tagging._KERNEL is None, reason="the Viterbi k
 needs_scoring = pytest.mark.skipif(tagging._SCORING is None, reason="the scoring kernel is not built here")
 needs_context = pytest.mark.skipif(F._CONTEXT is None, reason="the page-context kernel is not built here")
 needs_own = pytest.mark.skipif(F._OWN is None, reason="the own-features kernel is not built here")
+needs_measure = pytest.mark.skipif(F._MEASURE is None, reason="the measuring kernel is not built here")
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +57,7 @@ def source_module():
         assert not isinstance(module.__loader__, importlib.machinery.ExtensionFileLoader)
         # the source as Python throughout (its own and context features too); the kernels
         # it configured on import get the compiled module's tables back
-        module._OWN = module._CONTEXT = None
+        module._MEASURE = module._OWN = module._CONTEXT = None
         F._configure_kernels()
         yield module
     finally:
@@ -70,6 +71,7 @@ def test_compiled_modules_reports_what_runs() -> None:
         + ["segmenter._scoring"] * (tagging._SCORING is not None)
         + ["segmenter._context"] * (F._CONTEXT is not None)
         + ["segmenter._own_features"] * (F._OWN is not None)
+        + ["segmenter._measure"] * (F._MEASURE is not None)
     )
     assert segmenter.compiled_modules() == expected
 
@@ -553,3 +555,98 @@ def test_the_kernels_views_are_left_out_of_the_cyclic_collector() -> None:
         assert not gc.is_tracked(view)
         assert not any(map(gc.is_tracked, (view.own, view.words, view.head)))
     assert views[0].words  # a view with content words among them
+
+
+# --- the measuring kernel --------------------------------------------------------------
+
+
+def _measures_both_ways(samples: list[str]) -> tuple[F._Measures, F._Measures]:
+    """A page's measurements from the kernel, then from ``features._measure``'s NumPy."""
+    kernel = F._MEASURE
+    compiled = F._measure(samples)
+    F._MEASURE = None
+    try:
+        return compiled, F._measure(samples)
+    finally:
+        F._MEASURE = kernel
+
+
+@needs_measure
+def test_the_compiled_measurements_are_the_pythons_on_the_fixtures() -> None:
+    for page_id, texts in _fixture_pages():
+        samples = [text.strip()[: F.MAX_FEATURE_CHARS] for text in F.without_marks(texts)]
+        compiled, python = _measures_both_ways(samples)
+        assert compiled == python, page_id
+
+
+# characters whose normalised or lower-cased form is not simply themselves: letters
+# normalisation unifies, marks it deletes, white space it turns to a space, a letter that
+# lowers to two characters (İ) and one that lowers by its neighbours (Σ), letters beyond
+# the BMP with a lower case, a lone surrogate
+_MEASURE_PIECES = st.one_of(
+    _OWN_PIECES,
+    st.sampled_from(
+        [
+            "İstanbul", "ΟΔΟΣ", "ΣΑ Σ", "ﬃ", "ß", "\U00010400\U00010428", "\U0001F600", "\ud800", "ـــ", "\u064b",
+            "\u200f", "\ufeff", "یک", "ۀ", "ة", "أإآٱ", "٠١٢", "۴۵", "\u00a0\u2003", "،؛؟", "A_B", "Ⅻⅻ", "①",
+        ]
+    ),
+)
+
+
+@needs_measure
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_MEASURE_PIECES, max_size=40).map("".join), max_size=8))
+def test_the_compiled_measurements_are_the_pythons_on_any_text(samples: list[str]) -> None:
+    compiled, python = _measures_both_ways(samples)
+    assert compiled == python
+
+
+@needs_measure
+def test_the_compiled_measurements_are_the_pythons_for_every_code_point() -> None:
+    """Every code point, in lines of 61 after a letter, is classed, normalised,
+    lower-cased and cut into tokens alike; and Σ, which lowers by its neighbours, at the
+    end of a word, alone and inside one."""
+    points = range(0x110000)
+    lines = ["A" + "".join(map(chr, points[k : k + 61])) for k in range(0, len(points), 61)]
+    lines += ["ΟΔΟΣ", "ΣΑ Σ.", "aΣ1", "Σ", "ΌΣΑ"]
+    for first in range(0, len(lines), 2048):
+        compiled, python = _measures_both_ways(lines[first : first + 2048])
+        assert compiled == python, first
+
+
+@needs_measure
+def test_the_measuring_kernel_forgets_its_tokens_when_full() -> None:
+    """The table of tokens seen is bounded as the Python memo is: emptied when full, and
+    the measurements after that are the same."""
+    kernel = F._MEASURE
+    kernel.configure(lambda: {**F._measure_tables(), "memo_limit": 5})
+    try:
+        samples = [" ".join(f"كلمة{i}{j} وزارة" for j in range(4)) for i in range(6)]
+        compiled, python = _measures_both_ways(samples)
+        assert compiled == python
+        assert kernel.remembered() <= 5
+    finally:
+        F._configure_kernels()
+    assert _measures_both_ways(samples)[0] == python
+
+
+@needs_measure
+def test_the_measuring_kernel_refuses_what_it_cannot_read() -> None:
+    kernel = F._MEASURE
+    with pytest.raises(TypeError, match="a sample is a string"):
+        kernel.measure(["a", None])
+    try:
+        kernel.configure(lambda: {**F._measure_tables(), "memo_limit": 1 << 30})
+        with pytest.raises(ValueError, match="can be remembered"):
+            kernel.measure(["a"])
+        kernel.configure(lambda: {**F._measure_tables(), "fold": F._fold_table()[:100]})
+        with pytest.raises(ValueError, match="of every code point"):
+            kernel.measure(["a"])
+        kernel.configure(lambda: {**F._measure_tables(), "content_word": lambda token: 1})
+        with pytest.raises(TypeError, match="a content word is a string or None"):
+            kernel.measure(["كلمة_لم_تر_قبل"])
+    finally:
+        F._configure_kernels()
+    compiled, python = _measures_both_ways(["كلمة_لم_تر_قبل"])
+    assert compiled == python

@@ -1,0 +1,293 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False, cdivision=True
+"""Stage 2's measurements of a page's lines as one C loop over their characters.
+
+An optional build (``setup.py``): :func:`segmenter.features._measure` runs its NumPy and
+Python when this module is not built, and is the definition this module follows. There,
+a page is measured in vector steps (the class table, the normalisation map, ``lower``,
+a split into tokens), each a pass over the page with its own arrays, and then every
+token is a new string, hashed and looked up in a dictionary for its content-word stem.
+A third of the labelling went there.
+
+Here each line's characters are read once: classed, counted, normalised and lower-cased
+through two tables, and cut into tokens. A token is looked up by its characters in a
+table of the tokens seen so far (bounded: it is emptied when full, as the Python's
+memo is), which holds the token's string and its stem: a token seen before makes no
+new object, and its string keeps its hash for the lexicons downstream. A new token is
+stemmed by the Python's own ``_content_word``. A line holding a character whose lower
+case is not one fixed character (``İ``, ``Σ``) is lower-cased by Python's ``str.lower``.
+
+:func:`configure` hands this module a function that gives the tables of
+:mod:`segmenter.features`; it is called on first use. ``tests/test_compiled.py`` holds
+every page's measurements to the Python's.
+"""
+
+from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
+from cpython.object cimport PyObject
+from cpython.ref cimport Py_DECREF, Py_INCREF
+from libc.stdint cimport uint32_t, uint64_t
+from libc.string cimport memset
+
+cdef extern from "Python.h":
+    int PyUnicode_KIND(object o)
+    void* PyUnicode_DATA(object o)
+    Py_UCS4 PyUnicode_READ(int kind, void* data, Py_ssize_t index)
+    object PyUnicode_FromKindAndData(int kind, const void* buffer, Py_ssize_t size)
+    Py_ssize_t PyUnicode_GET_LENGTH(PyObject* o)
+    int PyUnicode_KIND_P "PyUnicode_KIND"(PyObject* o)
+    void* PyUnicode_DATA_P "PyUnicode_DATA"(PyObject* o)
+    object PyFrozenSet_New(PyObject* iterable)
+    int PySet_Add(object s, PyObject* key) except -1
+    void PyList_SET_ITEM(object l, Py_ssize_t i, PyObject* o)
+    object PyList_New(Py_ssize_t n)
+    int PyUnicode_4BYTE_KIND
+
+cdef object _PROVIDER = None
+cdef bint _READY = False
+
+# the tables, from the provider on first use
+cdef const unsigned short[::1] _CHAR_TABLE  # class bits of every code point (features._char_table)
+cdef const uint32_t[::1] _FOLD  # lower(normalise(c)) of every code point; _DELETED, or _ASK_PYTHON
+cdef uint32_t _DELETED, _ASK_PYTHON
+cdef unsigned int _B_ARABIC, _B_LATIN, _B_PUNCT, _B_WORD
+cdef object _NORMALISE_TABLE  # str.translate table of features.normalize (for a line Python lowers)
+cdef object _CONTENT_WORD  # features._content_word: a new token's stem, or None
+cdef Py_ssize_t _MEMO_LIMIT  # tokens remembered before the table is emptied
+
+
+def configure(provider) -> None:
+    """Take the function that gives the tables of :mod:`segmenter.features` (called on first use)."""
+    global _PROVIDER, _READY
+    _PROVIDER = provider
+    _READY = False
+
+
+cdef int _load() except -1:
+    global _READY, _CHAR_TABLE, _FOLD, _DELETED, _ASK_PYTHON, _B_ARABIC, _B_LATIN, _B_PUNCT, _B_WORD
+    global _NORMALISE_TABLE, _CONTENT_WORD, _MEMO_LIMIT
+    if _PROVIDER is None:
+        raise RuntimeError("segmenter._measure is not configured (segmenter.features configures it)")
+    t = _PROVIDER()
+    if len(t["char_table"]) != 0x110000 or len(t["fold"]) != 0x110000:
+        raise ValueError("a class and a fold of every code point expected")
+    bits = t["bits"]
+    if bits["arabic"] | bits["latin"] | bits["punct"] != 7:
+        raise ValueError("the counted classes are the three lowest bits")
+    if not 0 < t["memo_limit"] < _SLOTS // 2:
+        raise ValueError(f"at most {_SLOTS // 2 - 1} tokens can be remembered")
+    _CHAR_TABLE = t["char_table"]
+    _FOLD = t["fold"]
+    _DELETED, _ASK_PYTHON = t["deleted"], t["ask_python"]
+    _B_ARABIC, _B_LATIN, _B_PUNCT, _B_WORD = bits["arabic"], bits["latin"], bits["punct"], bits["word"]
+    _NORMALISE_TABLE = t["normalise_table"]
+    _CONTENT_WORD = t["content_word"]
+    _MEMO_LIMIT = t["memo_limit"]
+    _forget()
+    _READY = True
+    return 0
+
+
+# --- the tokens seen so far: an open-addressing table keyed by a token's characters ---
+
+cdef enum:
+    _SLOTS = 1 << 18  # a power of two, over twice the most tokens remembered
+
+cdef struct _Entry:
+    uint64_t hash
+    PyObject* token  # a str (owned); NULL: an empty slot
+    PyObject* stem  # its stem (a str) or None (owned)
+
+cdef _Entry* _TABLE = NULL
+cdef Py_ssize_t _REMEMBERED = 0
+
+
+cdef void _forget() noexcept:
+    """Empty the table (it is made on first use)."""
+    global _TABLE, _REMEMBERED
+    cdef Py_ssize_t i
+    if _TABLE is NULL:
+        _TABLE = <_Entry*>PyMem_Malloc(_SLOTS * sizeof(_Entry))
+        if _TABLE is not NULL:
+            memset(_TABLE, 0, _SLOTS * sizeof(_Entry))
+        _REMEMBERED = 0
+        return
+    for i in range(_SLOTS):
+        if _TABLE[i].token is not NULL:
+            Py_DECREF(<object>_TABLE[i].token)
+            Py_DECREF(<object>_TABLE[i].stem)
+            _TABLE[i].token = NULL
+    _REMEMBERED = 0
+
+
+def remembered() -> int:
+    """How many tokens the table holds now."""
+    return _REMEMBERED
+
+
+cdef inline uint64_t _hash(const uint32_t* chars, Py_ssize_t n) noexcept:
+    cdef uint64_t h = 0xcbf29ce484222325ULL
+    cdef Py_ssize_t i
+    for i in range(n):
+        h = (h ^ chars[i]) * 0x100000001b3ULL
+    return h ^ (h >> 29)
+
+
+cdef inline bint _same(PyObject* token, const uint32_t* chars, Py_ssize_t n) noexcept:
+    """Is the string ``token`` the characters ``chars[:n]``?"""
+    if PyUnicode_GET_LENGTH(token) != n:
+        return False
+    cdef int kind = PyUnicode_KIND_P(token)
+    cdef void* data = PyUnicode_DATA_P(token)
+    cdef Py_ssize_t i
+    for i in range(n):
+        if PyUnicode_READ(kind, data, i) != chars[i]:
+            return False
+    return True
+
+
+cdef _Entry* _token(const uint32_t* chars, Py_ssize_t n) except NULL:
+    """The entry of the token ``chars[:n]``, made (string and stem) if it is new; valid
+    until the next call (which may empty the table)."""
+    global _REMEMBERED
+    cdef uint64_t h = _hash(chars, n)
+    cdef Py_ssize_t i = <Py_ssize_t>(h & (_SLOTS - 1))
+    cdef _Entry* entry
+    while True:
+        entry = &_TABLE[i]
+        if entry.token is NULL:
+            break
+        if entry.hash == h and _same(entry.token, chars, n):
+            return entry
+        i = (i + 1) & (_SLOTS - 1)
+    if _REMEMBERED >= _MEMO_LIMIT:  # full: start again, as the Python memo does
+        _forget()
+        return _token(chars, n)
+    token = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, chars, n)
+    stem = _CONTENT_WORD(token)
+    if stem is not None and type(stem) is not str:
+        raise TypeError("a content word is a string or None")
+    Py_INCREF(token)
+    Py_INCREF(stem)
+    entry.hash = h
+    entry.token = <PyObject*>token
+    entry.stem = <PyObject*>stem
+    _REMEMBERED += 1
+    return entry
+
+
+# --- a page ----------------------------------------------------------------------
+
+cdef uint32_t* _FOLDED = NULL  # a line's characters as normalised and lower-cased
+cdef Py_ssize_t _FOLDED_SIZE = 0
+
+
+cdef int _room(Py_ssize_t n) except -1:
+    """A buffer for a line of ``n`` characters."""
+    global _FOLDED, _FOLDED_SIZE
+    cdef void* grown
+    if n > _FOLDED_SIZE:
+        grown = PyMem_Realloc(_FOLDED, n * sizeof(uint32_t))
+        if grown is NULL:
+            raise MemoryError()
+        _FOLDED = <uint32_t*>grown
+        _FOLDED_SIZE = n
+    return 0
+
+
+cdef Py_ssize_t _folded_from(str norm) except -1:
+    """A normalised text Python lowered, as code points in the buffer; its length."""
+    cdef Py_ssize_t i, n = len(norm)
+    cdef int kind = PyUnicode_KIND(norm)
+    cdef void* data = PyUnicode_DATA(norm)
+    _room(n)
+    for i in range(n):
+        _FOLDED[i] = PyUnicode_READ(kind, data, i)
+    return n
+
+
+def measure(list samples) -> tuple:
+    """``features._measure`` of each sample: its normalised text, tokens, content words,
+    counts of Arabic, Latin and punctuation characters, and class flags, as seven lists."""
+    cdef Py_ssize_t i, j, n = len(samples), n_chars, n_folded, start
+    cdef int kind
+    cdef void* data
+    cdef Py_UCS4 ch
+    cdef uint32_t folded
+    cdef unsigned int classes, flags
+    cdef long n_arabic, n_latin, n_punct
+    cdef bint ask_python, in_word
+    cdef const unsigned short[::1] table
+    cdef const uint32_t[::1] fold
+    cdef _Entry* entry
+    if not _READY:
+        _load()
+    table = _CHAR_TABLE
+    fold = _FOLD
+    for i in range(n):
+        if type(samples[i]) is not str:
+            raise TypeError("a sample is a string")
+    cdef list norms = PyList_New(n), tokens = PyList_New(n), words = PyList_New(n)
+    cdef list arabic = PyList_New(n), latin = PyList_New(n), punct = PyList_New(n), flag_list = PyList_New(n)
+    for i in range(n):
+        sample = <str>samples[i]
+        n_chars = len(sample)
+        kind = PyUnicode_KIND(sample)
+        data = PyUnicode_DATA(sample)
+        _room(n_chars)
+        flags = 0
+        n_arabic = n_latin = n_punct = 0
+        n_folded = 0
+        ask_python = False
+        for j in range(n_chars):
+            ch = PyUnicode_READ(kind, data, j)
+            classes = table[ch]
+            flags |= classes
+            n_arabic += (classes & _B_ARABIC) != 0
+            n_latin += (classes & _B_LATIN) != 0
+            n_punct += (classes & _B_PUNCT) != 0
+            folded = fold[ch]
+            if folded == _DELETED:
+                continue
+            if folded == _ASK_PYTHON:
+                ask_python = True
+            _FOLDED[n_folded] = folded
+            n_folded += 1
+        if ask_python:  # a lower case that is not one fixed character: Python lowers the line
+            norm = sample.translate(_NORMALISE_TABLE).lower()
+            n_folded = _folded_from(norm)
+        else:
+            norm = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, _FOLDED, n_folded)
+        # tokens: runs of word characters of the normalised text; words: their stems
+        line_tokens = []
+        line_words = PyFrozenSet_New(NULL)  # new, so filled in place (PySet_Add)
+        in_word = False
+        start = 0
+        for j in range(n_folded + 1):
+            if j < n_folded and table[_FOLDED[j]] & _B_WORD:
+                if not in_word:
+                    in_word = True
+                    start = j
+                continue
+            if in_word:
+                in_word = False
+                entry = _token(&_FOLDED[start], j - start)
+                line_tokens.append(<object>entry.token)
+                if <object>entry.stem is not None:
+                    PySet_Add(line_words, entry.stem)
+        Py_INCREF(norm)
+        PyList_SET_ITEM(norms, i, <PyObject*>norm)
+        Py_INCREF(line_tokens)
+        PyList_SET_ITEM(tokens, i, <PyObject*>line_tokens)
+        Py_INCREF(line_words)
+        PyList_SET_ITEM(words, i, <PyObject*>line_words)
+        _set_int(arabic, i, n_arabic)
+        _set_int(latin, i, n_latin)
+        _set_int(punct, i, n_punct)
+        _set_int(flag_list, i, flags)
+    return norms, tokens, words, arabic, latin, punct, flag_list
+
+
+cdef inline int _set_int(list column, Py_ssize_t i, long value) except -1:
+    cdef object number = value
+    Py_INCREF(number)
+    PyList_SET_ITEM(column, i, <PyObject*>number)
+    return 0
