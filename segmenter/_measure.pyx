@@ -1,15 +1,17 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False, cdivision=True
 """Stage 2's measurements of a page's lines as one C loop over their characters.
 
-An optional build (``setup.py``): :func:`segmenter.features._measure` runs its NumPy and
-Python when this module is not built, and is the definition this module follows. There,
-a page is measured in vector steps (the class table, the normalisation map, ``lower``,
-a split into tokens), each a pass over the page with its own arrays, and then every
-token is a new string, hashed and looked up in a dictionary for its content-word stem.
-A third of the labelling went there.
+An optional build (``setup.py``): :func:`segmenter.features.line_views` drops marks
+(``without_marks``) and measures (``_measure``) in NumPy and Python when this module is
+not built, and those are the definition this module follows. There, a page is measured
+in vector steps (the class table, the normalisation map, ``lower``, a split into
+tokens), each a pass over the page with its own arrays, and then every token is a new
+string, hashed and looked up in a dictionary for its content-word stem. A third of the
+labelling went there.
 
-Here each line's characters are read once: classed, counted, normalised and lower-cased
-through two tables, and cut into tokens. A token is looked up by its characters in a
+Here each line's characters are read once for its marks (most lines have none), then
+once to be classed, counted, normalised and lower-cased through two tables, and cut
+into tokens. A token is looked up by its characters in a
 table of the tokens seen so far (bounded: it is emptied when full, as the Python's
 memo is), which holds the token's string and its stem: a token seen before makes no
 new object, and its string keeps its hash for the lexicons downstream. A new token is
@@ -24,6 +26,7 @@ every page's measurements to the Python's.
 from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_DECREF, Py_INCREF
+from cpython.unicode cimport Py_UNICODE_ISALNUM, Py_UNICODE_ISDECIMAL
 from libc.stdint cimport uint32_t, uint64_t
 from libc.string cimport memset
 
@@ -52,6 +55,8 @@ cdef unsigned int _B_ARABIC, _B_LATIN, _B_PUNCT, _B_WORD
 cdef object _NORMALISE_TABLE  # str.translate table of features.normalize (for a line Python lowers)
 cdef object _CONTENT_WORD  # features._content_word: a new token's stem, or None
 cdef Py_ssize_t _MEMO_LIMIT  # tokens remembered before the table is emptied
+cdef Py_UCS4 _TATWEEL  # the one deleted character without_marks may read as a dash
+cdef Py_ssize_t _MAX_CHARS  # a line's sample: its first characters (features.MAX_FEATURE_CHARS)
 
 
 def configure(provider) -> None:
@@ -63,7 +68,7 @@ def configure(provider) -> None:
 
 cdef int _load() except -1:
     global _READY, _CHAR_TABLE, _FOLD, _DELETED, _ASK_PYTHON, _B_ARABIC, _B_LATIN, _B_PUNCT, _B_WORD
-    global _NORMALISE_TABLE, _CONTENT_WORD, _MEMO_LIMIT
+    global _NORMALISE_TABLE, _CONTENT_WORD, _MEMO_LIMIT, _TATWEEL, _MAX_CHARS
     if _PROVIDER is None:
         raise RuntimeError("segmenter._measure is not configured (segmenter.features configures it)")
     t = _PROVIDER()
@@ -81,6 +86,12 @@ cdef int _load() except -1:
     _NORMALISE_TABLE = t["normalise_table"]
     _CONTENT_WORD = t["content_word"]
     _MEMO_LIMIT = t["memo_limit"]
+    _TATWEEL = ord(t["tatweel"])
+    if _FOLD[_TATWEEL] != _DELETED:
+        raise ValueError("tatweel is among the deleted characters")
+    _MAX_CHARS = t["max_chars"]
+    if _MAX_CHARS < 0:
+        raise ValueError("a sample has a length")
     _forget()
     _READY = True
     return 0
@@ -204,90 +215,168 @@ cdef Py_ssize_t _folded_from(str norm) except -1:
     return n
 
 
+cdef int _measure_into(str sample, Py_ssize_t i, list norms, list tokens, list words, list arabic,
+                       list latin, list punct, list flag_list) except -1:
+    """Line ``i``'s measurements, into the columns (lists of their final length)."""
+    cdef Py_ssize_t j, n_chars = len(sample), n_folded = 0, start = 0
+    cdef int kind = PyUnicode_KIND(sample)
+    cdef void* data = PyUnicode_DATA(sample)
+    cdef Py_UCS4 ch
+    cdef uint32_t folded
+    cdef unsigned int classes, flags = 0
+    cdef long n_arabic = 0, n_latin = 0, n_punct = 0
+    cdef bint ask_python = False, in_word = False
+    cdef const unsigned short[::1] table = _CHAR_TABLE
+    cdef const uint32_t[::1] fold = _FOLD
+    cdef _Entry* entry
+    _room(n_chars)
+    for j in range(n_chars):
+        ch = PyUnicode_READ(kind, data, j)
+        classes = table[ch]
+        flags |= classes
+        n_arabic += (classes & _B_ARABIC) != 0
+        n_latin += (classes & _B_LATIN) != 0
+        n_punct += (classes & _B_PUNCT) != 0
+        folded = fold[ch]
+        if folded == _DELETED:
+            continue
+        if folded == _ASK_PYTHON:
+            ask_python = True
+        _FOLDED[n_folded] = folded
+        n_folded += 1
+    if ask_python:  # a lower case that is not one fixed character: Python lowers the line
+        norm = sample.translate(_NORMALISE_TABLE).lower()
+        n_folded = _folded_from(norm)
+    else:
+        norm = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, _FOLDED, n_folded)
+    # tokens: runs of word characters of the normalised text; words: their stems
+    line_tokens = []
+    line_words = PyFrozenSet_New(NULL)  # new, so filled in place (PySet_Add)
+    for j in range(n_folded + 1):
+        if j < n_folded and table[_FOLDED[j]] & _B_WORD:
+            if not in_word:
+                in_word = True
+                start = j
+            continue
+        if in_word:
+            in_word = False
+            entry = _token(&_FOLDED[start], j - start)
+            line_tokens.append(<object>entry.token)
+            if <object>entry.stem is not None:
+                PySet_Add(line_words, entry.stem)
+    _set(norms, i, norm)
+    _set(tokens, i, line_tokens)
+    _set(words, i, line_words)
+    _set(arabic, i, n_arabic)
+    _set(latin, i, n_latin)
+    _set(punct, i, n_punct)
+    _set(flag_list, i, flags)
+    return 0
+
+
 def measure(list samples) -> tuple:
     """``features._measure`` of each sample: its normalised text, tokens, content words,
     counts of Arabic, Latin and punctuation characters, and class flags, as seven lists."""
-    cdef Py_ssize_t i, j, n = len(samples), n_chars, n_folded, start
-    cdef int kind
-    cdef void* data
-    cdef Py_UCS4 ch
-    cdef uint32_t folded
-    cdef unsigned int classes, flags
-    cdef long n_arabic, n_latin, n_punct
-    cdef bint ask_python, in_word
-    cdef const unsigned short[::1] table
-    cdef const uint32_t[::1] fold
-    cdef _Entry* entry
+    cdef Py_ssize_t i, n = len(samples)
     if not _READY:
         _load()
-    table = _CHAR_TABLE
-    fold = _FOLD
     for i in range(n):
         if type(samples[i]) is not str:
             raise TypeError("a sample is a string")
     cdef list norms = PyList_New(n), tokens = PyList_New(n), words = PyList_New(n)
     cdef list arabic = PyList_New(n), latin = PyList_New(n), punct = PyList_New(n), flag_list = PyList_New(n)
     for i in range(n):
-        sample = <str>samples[i]
-        n_chars = len(sample)
-        kind = PyUnicode_KIND(sample)
-        data = PyUnicode_DATA(sample)
-        _room(n_chars)
-        flags = 0
-        n_arabic = n_latin = n_punct = 0
-        n_folded = 0
-        ask_python = False
-        for j in range(n_chars):
-            ch = PyUnicode_READ(kind, data, j)
-            classes = table[ch]
-            flags |= classes
-            n_arabic += (classes & _B_ARABIC) != 0
-            n_latin += (classes & _B_LATIN) != 0
-            n_punct += (classes & _B_PUNCT) != 0
-            folded = fold[ch]
-            if folded == _DELETED:
-                continue
-            if folded == _ASK_PYTHON:
-                ask_python = True
-            _FOLDED[n_folded] = folded
-            n_folded += 1
-        if ask_python:  # a lower case that is not one fixed character: Python lowers the line
-            norm = sample.translate(_NORMALISE_TABLE).lower()
-            n_folded = _folded_from(norm)
-        else:
-            norm = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, _FOLDED, n_folded)
-        # tokens: runs of word characters of the normalised text; words: their stems
-        line_tokens = []
-        line_words = PyFrozenSet_New(NULL)  # new, so filled in place (PySet_Add)
-        in_word = False
-        start = 0
-        for j in range(n_folded + 1):
-            if j < n_folded and table[_FOLDED[j]] & _B_WORD:
-                if not in_word:
-                    in_word = True
-                    start = j
-                continue
-            if in_word:
-                in_word = False
-                entry = _token(&_FOLDED[start], j - start)
-                line_tokens.append(<object>entry.token)
-                if <object>entry.stem is not None:
-                    PySet_Add(line_words, entry.stem)
-        Py_INCREF(norm)
-        PyList_SET_ITEM(norms, i, <PyObject*>norm)
-        Py_INCREF(line_tokens)
-        PyList_SET_ITEM(tokens, i, <PyObject*>line_tokens)
-        Py_INCREF(line_words)
-        PyList_SET_ITEM(words, i, <PyObject*>line_words)
-        _set_int(arabic, i, n_arabic)
-        _set_int(latin, i, n_latin)
-        _set_int(punct, i, n_punct)
-        _set_int(flag_list, i, flags)
+        _measure_into(<str>samples[i], i, norms, tokens, words, arabic, latin, punct, flag_list)
     return norms, tokens, words, arabic, latin, punct, flag_list
 
 
-cdef inline int _set_int(list column, Py_ssize_t i, long value) except -1:
-    cdef object number = value
-    Py_INCREF(number)
-    PyList_SET_ITEM(column, i, <PyObject*>number)
+def measure_lines(list texts) -> tuple:
+    """What ``features.line_views`` measures of each line, as nine lists: the line
+    without its marks (``features.without_marks``) and stripped, its sample (its first
+    ``MAX_FEATURE_CHARS`` characters), then :func:`measure`'s seven lists of the samples."""
+    cdef Py_ssize_t i, n = len(texts)
+    if not _READY:
+        _load()
+    for i in range(n):
+        if type(texts[i]) is not str:
+            raise TypeError("a line is a string")
+    cdef list stripped = PyList_New(n), samples = PyList_New(n)
+    cdef list norms = PyList_New(n), tokens = PyList_New(n), words = PyList_New(n)
+    cdef list arabic = PyList_New(n), latin = PyList_New(n), punct = PyList_New(n), flag_list = PyList_New(n)
+    cdef str line, sample
+    for i in range(n):
+        line = _without_marks(<str>texts[i]).strip()
+        sample = line if len(line) <= _MAX_CHARS else line[:_MAX_CHARS]
+        _set(stripped, i, line)
+        _set(samples, i, sample)
+        _measure_into(sample, i, norms, tokens, words, arabic, latin, punct, flag_list)
+    return stripped, samples, norms, tokens, words, arabic, latin, punct, flag_list
+
+
+# --- marks -------------------------------------------------------------------------
+
+cdef uint32_t* _CLEAN = NULL  # a line without its marks
+cdef Py_ssize_t _CLEAN_SIZE = 0
+
+
+cdef inline bint _is_letter(Py_UCS4 ch) noexcept:
+    """``ch.isalnum() and not ch.isdecimal()``: what a tatweel stretching a word touches."""
+    return Py_UNICODE_ISALNUM(ch) and not Py_UNICODE_ISDECIMAL(ch)
+
+
+cdef str _without_marks(str text):
+    """``features.without_marks`` of one line: marks dropped, then each run of tatweel
+    dropped, or read as one dash where it touches no letter on either side."""
+    global _CLEAN, _CLEAN_SIZE
+    cdef Py_ssize_t j, n = len(text), m = 0, k = 0
+    cdef int kind = PyUnicode_KIND(text)
+    cdef void* data = PyUnicode_DATA(text)
+    cdef Py_UCS4 ch, before
+    cdef bint tatweel = False, after_letter
+    cdef const uint32_t[::1] fold = _FOLD
+    cdef void* grown
+    for j in range(n):
+        if fold[PyUnicode_READ(kind, data, j)] == _DELETED:
+            break
+    else:
+        return text  # most lines: nothing to drop
+    if n > _CLEAN_SIZE:
+        grown = PyMem_Realloc(_CLEAN, n * sizeof(uint32_t))
+        if grown is NULL:
+            raise MemoryError()
+        _CLEAN = <uint32_t*>grown
+        _CLEAN_SIZE = n
+    for j in range(n):
+        ch = PyUnicode_READ(kind, data, j)
+        if fold[ch] == _DELETED and ch != _TATWEEL:
+            continue  # a mark
+        tatweel |= ch == _TATWEEL
+        _CLEAN[m] = ch
+        m += 1
+    if tatweel:  # runs of tatweel, read in place (what is written never passes what is read)
+        j = 0
+        before = 0
+        after_letter = False  # is the character before the current one a letter?
+        while j < m:
+            ch = _CLEAN[j]
+            if ch != _TATWEEL:
+                _CLEAN[k] = ch
+                k += 1
+                j += 1
+                after_letter = _is_letter(ch)
+                continue
+            while j < m and _CLEAN[j] == _TATWEEL:
+                j += 1
+            if not after_letter and not (j < m and _is_letter(_CLEAN[j])):
+                _CLEAN[k] = 0x2D  # "-"
+                k += 1
+                after_letter = False
+        m = k
+    return PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, _CLEAN, m)
+
+
+cdef inline int _set(list column, Py_ssize_t i, object value) except -1:
+    """``column[i] = value`` in a list made with empty slots (PyList_New)."""
+    Py_INCREF(value)
+    PyList_SET_ITEM(column, i, <PyObject*>value)
     return 0

@@ -628,6 +628,8 @@ def _measure_tables() -> dict[str, object]:
         "normalise_table": _NORMALISE_TABLE,
         "content_word": _content_word,
         "memo_limit": _CONTENT_WORD_CACHE_SIZE,
+        "tatweel": araby.TATWEEL,
+        "max_chars": MAX_FEATURE_CHARS,
     }
 
 
@@ -811,9 +813,13 @@ def line_views(texts: Sequence[str]) -> list[LineView]:
     """:func:`line_view` of each line, measured page-wide in one pass (the fast path)."""
     if not texts:
         return []
-    stripped = [t.strip() for t in without_marks(texts)]
-    samples = [s[:MAX_FEATURE_CHARS] for s in stripped]
-    m = _measure(samples)
+    if _MEASURE is not None:  # the same from one C loop over each line (segmenter/_measure.pyx)
+        stripped, samples, *measured = _MEASURE.measure_lines(list(texts))
+        m = _Measures(*measured)
+    else:
+        stripped = [t.strip() for t in without_marks(texts)]
+        samples = [s[:MAX_FEATURE_CHARS] for s in stripped]
+        m = _measure(samples)
     if _OWN is not None:  # the same views from C loops (segmenter/_own_features.pyx)
         return _OWN.views(stripped, samples, m.norms, m.tokens, m.words, m.arabic, m.latin, m.punct, m.flags)
     return [

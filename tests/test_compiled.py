@@ -615,6 +615,51 @@ def test_the_compiled_measurements_are_the_pythons_for_every_code_point() -> Non
         assert compiled == python, first
 
 
+def _lines_measured_both_ways(texts: list[str]) -> tuple[tuple[list, ...], tuple[list, ...]]:
+    """What ``line_views`` measures of lines (marks dropped, stripped, sampled, measured)
+    from the kernel, then from ``without_marks`` and ``_measure``'s NumPy."""
+    kernel = F._MEASURE
+    compiled = kernel.measure_lines(texts)
+    F._MEASURE = None
+    try:
+        stripped = [text.strip() for text in F.without_marks(texts)]
+        samples = [line[: F.MAX_FEATURE_CHARS] for line in stripped]
+        m = F._measure(samples)
+        return compiled, (stripped, samples, m.norms, m.tokens, m.words, m.arabic, m.latin, m.punct, m.flags)
+    finally:
+        F._MEASURE = kernel
+
+
+@needs_measure
+def test_the_compiled_lines_are_the_pythons_on_the_fixtures() -> None:
+    for page_id, texts in _fixture_pages():
+        compiled, python = _lines_measured_both_ways(texts)
+        assert compiled == python, page_id
+
+
+# marks and tatweel beside letters, digits of every kind (a decimal digit is no letter
+# to a tatweel; a superscript or a Roman numeral is), white space and line ends, and
+# lines longer than a sample
+_MARKED_PIECES = st.one_of(
+    _MEASURE_PIECES,
+    st.sampled_from(
+        [
+            "ـ", "ـــ", " ـ ", "ـ النهاية ـ", "القاهرة ـ أ ش أ", "مـــرحبا", "\u064e", "\u0651\u064b", "ـ\u064eـ",
+            "\u200f", "\u200b", "\u00ad", "٣ـ", "ـ5", "²ـ", "ـⅫ", "_ـ", "ـ\u00a0", "\u2003", "\n", "\t",
+            "و" * 700,
+        ]
+    ),
+)
+
+
+@needs_measure
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_MARKED_PIECES, max_size=40).map("".join), max_size=8))
+def test_the_compiled_lines_are_the_pythons_on_any_text(texts: list[str]) -> None:
+    compiled, python = _lines_measured_both_ways(texts)
+    assert compiled == python
+
+
 @needs_measure
 def test_the_measuring_kernel_forgets_its_tokens_when_full() -> None:
     """The table of tokens seen is bounded as the Python memo is: emptied when full, and
@@ -636,6 +681,8 @@ def test_the_measuring_kernel_refuses_what_it_cannot_read() -> None:
     kernel = F._MEASURE
     with pytest.raises(TypeError, match="a sample is a string"):
         kernel.measure(["a", None])
+    with pytest.raises(TypeError, match="a line is a string"):
+        kernel.measure_lines([b"a"])
     try:
         kernel.configure(lambda: {**F._measure_tables(), "memo_limit": 1 << 30})
         with pytest.raises(ValueError, match="can be remembered"):
