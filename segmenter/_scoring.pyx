@@ -19,6 +19,7 @@ all three to the NumPy code.
 import numpy as np
 
 from cpython.dict cimport PyDict_GetItem
+from cpython.mem cimport PyMem_Free, PyMem_Realloc
 from cpython.object cimport PyObject
 
 cdef Py_ssize_t _BLOCK = 128  # NumPy's PW_BLOCKSIZE: longer runs are split in two
@@ -69,9 +70,27 @@ cdef class _Rows:
     cdef object array
     cdef const double** rows
     cdef Py_ssize_t size
+    cdef double* sums  # eight running sums of a line's rows, side by side
+    cdef Py_ssize_t sums_size
 
     def __cinit__(self):
         self._grow(64)
+        self.sums = NULL
+        self.sums_size = 0
+
+    def __dealloc__(self):
+        PyMem_Free(self.sums)
+
+    cdef double* sums_for(self, Py_ssize_t width) except NULL:
+        """Room for eight rows of ``width`` (``width`` > 0)."""
+        cdef void* grown
+        if 8 * width > self.sums_size:
+            grown = PyMem_Realloc(self.sums, 8 * width * sizeof(double))
+            if grown is NULL:
+                raise MemoryError()
+            self.sums = <double*>grown
+            self.sums_size = 8 * width
+        return self.sums
 
     cdef int _grow(self, Py_ssize_t size) except -1:
         cdef size_t[::1] view
@@ -104,16 +123,59 @@ cdef class _Rows:
         return m
 
 
-cdef inline void _reduce_line(const double** rows, Py_ssize_t m, double* line, Py_ssize_t width) noexcept nogil:
+cdef inline void _reduce_line(const double** rows, Py_ssize_t m, double* line, Py_ssize_t width,
+                              double* sums) noexcept nogil:
     """``line`` = the sum of ``rows[0..m)`` as ``add.reduceat`` makes it: the first row,
-    plus the pairwise sum of the others (``m`` > 0)."""
-    cdef Py_ssize_t c
+    plus the pairwise sum of the others (``m`` > 0). ``sums``: room for eight rows.
+
+    Up to NumPy's block the columns are summed side by side, row by row (loops the
+    compiler vectorises), each column with the very additions of :func:`_pairwise`;
+    longer lines (which split the block) are summed a column at a time."""
+    cdef Py_ssize_t c, i, k, n = m - 1
+    cdef const double* first = rows[0]
+    cdef const double* row
+    cdef double* acc
     if m == 1:
         for c in range(width):
             line[c] = rows[0][c]
-    else:
+        return
+    if n > _BLOCK:
         for c in range(width):
-            line[c] = rows[0][c] + _pairwise(rows + 1, m - 1, c)
+            line[c] = rows[0][c] + _pairwise(rows + 1, n, c)
+        return
+    rows += 1
+    if n < 8:  # one running sum from 0.0, then the first row added to it
+        for c in range(width):
+            line[c] = 0.0
+        for i in range(n):
+            row = rows[i]
+            for c in range(width):
+                line[c] += row[c]
+    else:  # eight running sums, a fixed tree, then the rows past the last eight
+        for k in range(8):
+            row = rows[k]
+            acc = sums + k * width
+            for c in range(width):
+                acc[c] = row[c]
+        i = 8
+        while i < n - (n % 8):
+            for k in range(8):
+                row = rows[i + k]
+                acc = sums + k * width
+                for c in range(width):
+                    acc[c] += row[c]
+            i += 8
+        for c in range(width):
+            line[c] = ((sums[c] + sums[width + c]) + (sums[2 * width + c] + sums[3 * width + c])) + (
+                (sums[4 * width + c] + sums[5 * width + c]) + (sums[6 * width + c] + sums[7 * width + c])
+            )
+        while i < n:
+            row = rows[i]
+            for c in range(width):
+                line[c] += row[c]
+            i += 1
+    for c in range(width):
+        line[c] = first[c] + line[c]
 
 
 cdef int _check_zero_row(const double[:, ::1] table, dict index) except -1:
@@ -126,10 +188,11 @@ cdef int _sum_lines(_Rows rows, const double[:, ::1] table, dict index, features
     """``out[i]`` = the sum of the rows of ``features[i]``, for each line (``out`` zeroed)."""
     cdef Py_ssize_t i, m
     cdef Py_ssize_t width = out.shape[1]
+    cdef double* sums = rows.sums_for(width)
     for i in range(out.shape[0]):
         m = rows.gather(table, index, features[i])
         if m:
-            _reduce_line(rows.rows, m, &out[i, 0], width)
+            _reduce_line(rows.rows, m, &out[i, 0], width, sums)
     return 0
 
 
@@ -256,6 +319,8 @@ def label_context_scores(
         return out_array
     cdef double[:, ::1] out = out_array
     cdef const double* base = &table[0, 0]
+    cdef _Rows room = _Rows()
+    cdef double* sums = room.sums_for(width)
     for k in range(n):
         label = label_ids[k]
         codes[0] = label
@@ -275,5 +340,5 @@ def label_context_scores(
             if not 0 <= j < table.shape[0]:
                 raise IndexError(f"line {k}: the row of code {codes[c]} of column {c} is outside the table")
             rows[c] = base + j * width
-        _reduce_line(rows, n_columns, &out[k, 0], width)
+        _reduce_line(rows, n_columns, &out[k, 0], width, sums)
     return out_array
