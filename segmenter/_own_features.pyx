@@ -329,15 +329,18 @@ cdef object _view(str stripped, str sample, str norm, list toks, object words, l
 
     has_at = flags & _B_AT
     has_dot = flags & _B_DOT
+    # Latin words in the normalised text need a character of the caseless-Latin class
+    # in the line (whatever lowers or normalises to a letter of them is in it: a test
+    # holds that over every code point), so most lines skip the searches for them
+    has_latin = flags & _B_CASELESS_LATIN
     if has_at and "(@" in sample and _TWEET_SIGNATURE_RE.search(sample):
         feats.append("tweet:signature")
-    if ("t.co" in norm or "twitter" in norm) and _PIC_TWITTER_RE.search(sample):
+    if has_latin and ("t.co" in norm or "twitter" in norm) and _PIC_TWITTER_RE.search(sample):
         feats.append("tweet:link")
     if has_at and _HANDLE_RE.search(sample):
         feats.append("handle")
     if flags & _B_HASH and _HASHTAG_RE.search(sample):
         feats.append("hashtag")
-    has_latin = flags & _B_CASELESS_LATIN
     if has_dot and (has_latin or ":" in sample) and _URL_HINT_RE.search(sample) and _URL_RE.search(sample):
         feats.append("url")
     if has_dot and has_latin and _FILE_NAME_RE.search(sample):
@@ -433,7 +436,7 @@ cdef object _view(str stripped, str sample, str norm, list toks, object words, l
             feats.append("date:ampm")
         if has_latin and _ENGLISH_ORDINAL_RE.search(norm):
             feats.append("date:ordinal")
-    if ("gmt" in norm or "utc" in norm or "توقيت" in norm) and _GMT_RE.search(norm):
+    if (has_latin and ("gmt" in norm or "utc" in norm) or "توقيت" in norm) and _GMT_RE.search(norm):
         feats.append("date:gmt")
     if n_tok and <double>date_tokens / <double>n_tok >= 0.4:
         feats.append("date:dense")

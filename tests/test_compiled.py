@@ -503,6 +503,22 @@ def test_the_own_features_kernel_refuses_measurements_it_cannot_read() -> None:
 
 
 @needs_own
+def test_latin_words_need_a_caseless_latin_character() -> None:
+    """The own-features kernel looks for ``t.co``, ``twitter``, ``gmt`` and ``utc`` in a
+    line's normalised text only when the line holds a character of the caseless-Latin
+    class: every character whose normalised lower case holds a letter of them is in it."""
+    table = F._char_table()
+    letters = set("tcowitergmu")
+    for code in range(0x110000):
+        if letters & set(chr(code).translate(F._NORMALISE_TABLE).lower()):
+            assert table[code] & F._B_CASELESS_LATIN, hex(code)
+    lines = ["pic.twitter.com/x1 المصدر", "Twitter", "ＴＷＩＴＴＥＲ", "الساعة 10 GMT", "UTC+3", "بتوقيت مكة", "\u212a t.co/x"]
+    compiled, python = _views_both_ways(lines)
+    assert compiled == python
+    assert {"tweet:link", "date:gmt"} <= {feature for view in python for feature in view.own}
+
+
+@needs_own
 @pytest.mark.parametrize("digit", ["5", "٥", "\u096b", "\U0001d7d3"])  # Latin, Arabic-Indic, Devanagari, mathematical
 @pytest.mark.parametrize("space", ["", " ", "\u1680", "\u2028", "\x0b", "\x85", " \u2029 "])
 def test_the_own_features_kernel_reads_dates_after_any_digit_and_space(digit: str, space: str) -> None:
