@@ -502,6 +502,39 @@ def test_the_own_features_kernel_refuses_measurements_it_cannot_read() -> None:
         F._OWN.views(["a"], ["a"], ["a"], [[1]], [frozenset()], [0], [0], [0], [0])
 
 
+# what the separator-byline expression reads: letters, white space of every kind,
+# its separators, the characters its left name may not hold, digits of every script
+_BYLINE_CHARS = ["ب", "a", " ", "\u00a0", "\u2003", "\x1c", "\n", "-", "–", "—", "/", ":", "،", ",", ".", "5", "٣", "\u0966", "²"]
+
+
+@needs_own
+@settings(max_examples=1500, deadline=None)
+@given(
+    st.lists(st.sampled_from(_BYLINE_CHARS), max_size=12).map("".join),
+    st.sampled_from(["", "ب" * 38, "ب" * 39, "ب" * 40, "ب  " * 13]),
+    st.lists(st.sampled_from(_BYLINE_CHARS), max_size=12).map("".join),
+    st.sampled_from(["", "ب" * 38, "ب" * 39, "ب" * 40, " " * 40]),
+    st.lists(st.sampled_from(_BYLINE_CHARS), max_size=6).map("".join),
+)
+def test_the_byline_shape_read_in_c_is_the_expressions(a: str, b: str, c: str, d: str, e: str) -> None:
+    for line in (a + b + c + d + e, b + a + d + c + e, a + c + e):
+        assert F._OWN.byline_shape(line) == bool(F._BYLINE_AGENCY_RE.match(line)), repr(line)
+
+
+@needs_own
+def test_the_byline_shape_read_in_c_only_for_its_own_pattern() -> None:
+    """Another separator-byline expression in the tables is asked as it is."""
+    line = "الرياض - واس"
+    other = __import__("regex").compile(r"^x")
+    F._OWN.configure(lambda: {**F._own_tables(), "patterns": {**F._own_tables()["patterns"], "byline_agency": other}})
+    try:
+        compiled = F.line_views([line])[0]
+    finally:
+        F._configure_kernels()
+    assert "byline:sep_shape" in F.line_views([line])[0].own
+    assert "byline:sep_shape" not in compiled.own
+
+
 @needs_own
 def test_latin_words_need_a_caseless_latin_character() -> None:
     """The own-features kernel looks for ``t.co``, ``twitter``, ``gmt`` and ``utc`` in a
