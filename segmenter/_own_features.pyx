@@ -75,7 +75,7 @@ cdef int _load() except -1:
     global _PIC_TWITTER_RE, _HANDLE_RE, _HASHTAG_RE, _URL_HINT_RE, _URL_RE, _FILE_NAME_RE
     global _DEGREE_RE, _MONEY_RE, _YEAR_RE, _TIME_RE, _HIJRI_MARK_RE, _HIJRI_YEAR_RE
     global _NUMERIC_DATE_RE, _AM_PM_RE, _ENGLISH_ORDINAL_RE, _GMT_RE, _BYLINE_AGENCY_RE, _PAREN_PLACE_RE
-    global _BYLINE_IN_C
+    global _BYLINE_IN_C, _BULLET_IN_C, _QUOTE_IN_C, _PIPE_IN_C
     cdef Py_ssize_t i
     if _PROVIDER is None:
         raise RuntimeError("segmenter._own_features is not configured (segmenter.features configures it)")
@@ -146,9 +146,93 @@ cdef int _load() except -1:
     _HIJRI_MARK_RE, _HIJRI_YEAR_RE, _NUMERIC_DATE_RE = r["hijri_mark"], r["hijri_year"], r["numeric_date"]
     _AM_PM_RE, _ENGLISH_ORDINAL_RE, _GMT_RE = r["am_pm"], r["english_ordinal"], r["gmt"]
     _BYLINE_AGENCY_RE, _PAREN_PLACE_RE = r["byline_agency"], r["paren_place"]
-    _BYLINE_IN_C = (_BYLINE_AGENCY_RE.pattern, _BYLINE_AGENCY_RE.flags) == (_BYLINE_PATTERN, _BYLINE_FLAGS)
+    _BYLINE_IN_C = _is_pattern(_BYLINE_AGENCY_RE, _BYLINE_PATTERN)
+    _BULLET_IN_C = _is_pattern(_BULLET_RE, _BULLET_PATTERN)
+    _QUOTE_IN_C = _is_pattern(_QUOTE_START_RE, _QUOTE_PATTERN)
+    _PIPE_IN_C = _is_pattern(_PIPE_RE, _PIPE_PATTERN)
     _READY = True
     return 0
+
+
+# Four of the expressions are read in C, each only for its exact pattern (another from
+# the tables is asked as it is); ``\s`` and ``\d`` come from the class table's bits,
+# built from the expressions' own classes.
+cdef bint _is_pattern(expression, str pattern):
+    return (expression.pattern, expression.flags) == (pattern, regex.compile(pattern).flags)
+
+
+# A list item's bullet (features._BULLET_RE, asked with ``match``): white space, then a
+# bullet sign, or one or two digits, white space and ``.``, ``)`` or ``-`` (the
+# Arabic-Indic branch is within ``\d``'s). Three or more digits meet neither branch.
+_BULLET_PATTERN = r"^\s*(?:[•●▪■◦◆◇►▶◀◄▸‣⁃∙·○□➤➢✓✔★☆\-\*–—»>]|\d{1,2}\s*[.)\-]|[\u0660-\u0669]{1,2}\s*[.)\-])\s*"
+cdef str _BULLET_SIGNS = u"•●▪■◦◆◇►▶◀◄▸‣⁃∙·○□➤➢✓✔★☆-*–—»>"
+cdef bint _BULLET_IN_C = False
+
+
+cdef bint _bullet(str line) noexcept:
+    cdef Py_ssize_t n = len(line), i = 0, digits
+    while i < n and _CHAR_TABLE[line[i]] & _B_SPACE:
+        i += 1
+    if i == n:
+        return False
+    if line[i] in _BULLET_SIGNS:
+        return True
+    digits = 0
+    while i < n and _CHAR_TABLE[line[i]] & _B_DECIMAL:
+        digits += 1
+        i += 1
+    if not 1 <= digits <= 2:
+        return False
+    while i < n and _CHAR_TABLE[line[i]] & _B_SPACE:
+        i += 1
+    return i < n and line[i] in u".)-"
+
+
+# A line opening with a quotation mark (features._QUOTE_START_RE, with ``match``).
+_QUOTE_PATTERN = r"^\s*[\"«“”'‘]"
+cdef bint _QUOTE_IN_C = False
+
+
+cdef bint _quote_start(str line) noexcept:
+    cdef Py_ssize_t n = len(line), i = 0
+    while i < n and _CHAR_TABLE[line[i]] & _B_SPACE:
+        i += 1
+    return i < n and line[i] in u"\"«“”'‘"
+
+
+# Separators between white space (features._PIPE_RE): its matches, each three
+# characters (white space, a separator, white space), found as ``findall`` finds them,
+# left to right without overlapping; counted up to two.
+_PIPE_PATTERN = r"\s[|•·]\s|\s/\s|\s»\s|\s>\s"
+cdef bint _PIPE_IN_C = False
+
+
+cdef bint _two_separators(str line) noexcept:
+    cdef Py_ssize_t n = len(line), i = 0, found = 0
+    while i + 2 < n:
+        if _CHAR_TABLE[line[i]] & _B_SPACE and line[i + 1] in u"|•·/»>" and _CHAR_TABLE[line[i + 2]] & _B_SPACE:
+            found += 1
+            if found == 2:
+                return True
+            i += 3
+        else:
+            i += 1
+    return False
+
+
+def read_in_c(str name, str line) -> bool:
+    """What the C reading of expression ``name`` says of ``line`` (for the tests)."""
+    if not _READY:
+        _load()
+    if name == "byline_agency":
+        return _byline_shape(line)
+    if name == "bullet":
+        return _bullet(line)
+    if name == "quote_start":
+        return _quote_start(line)
+    if name == "pipe":
+        return _two_separators(line)
+    raise KeyError(name)
 
 
 # The separator-byline expression (features._BYLINE_AGENCY_RE), read in C: a name of 2
@@ -159,7 +243,6 @@ cdef int _load() except -1:
 # with the lengths the names can take worked out from the runs of white space around it
 # and the line's end. Only this pattern is read so: another is asked as it is.
 _BYLINE_PATTERN = r"^[^\d:،,.]{2,40}?\s*[-–—/:]\s*[^\d]{2,40}?\s*:?\s*$"
-_BYLINE_FLAGS = regex.compile(_BYLINE_PATTERN).flags
 cdef bint _BYLINE_IN_C = False
 
 
@@ -198,12 +281,6 @@ cdef bint _byline_shape(str line) noexcept:
         spaces = spaces + 1 if _CHAR_TABLE[ch] & _B_SPACE else 0
     return False
 
-
-def byline_shape(str line) -> bool:
-    """:func:`_byline_shape` (for the tests; it reads the class table)."""
-    if not _READY:
-        _load()
-    return _byline_shape(line)
 
 
 cdef inline bint _is_digits(str text) noexcept:
@@ -372,9 +449,9 @@ cdef object _view(str stripped, str sample, str norm, list toks, object words, l
         feats.append("mojibake")
     feats.append(_end_feature(stripped))
     if not (n_stripped and Py_UNICODE_ISALPHA(stripped[0])):
-        if _BULLET_RE.match(stripped):
+        if _bullet(stripped) if _BULLET_IN_C else _BULLET_RE.match(stripped):
             feats.append("bullet")
-        if _QUOTE_START_RE.match(stripped):
+        if _quote_start(stripped) if _QUOTE_IN_C else _QUOTE_START_RE.match(stripped):
             feats.append("start:quote")
     colon = PyUnicode_Find(stripped, ":", 0, n_stripped, 1)
     if 0 < colon <= 25:
@@ -383,7 +460,9 @@ cdef object _view(str stripped, str sample, str norm, list toks, object words, l
             feats.append("colon:early_long")
     if n_stripped > 2 and PyUnicode_Find(stripped, "..", 0, n_stripped - 2, 1) >= 0:
         feats.append("double_dot")
-    if flags & _B_PIPE and _count_of(sample, _PIPE_CHARS) >= 2 and len(_PIPE_RE.findall(sample)) >= 2:
+    if flags & _B_PIPE and _count_of(sample, _PIPE_CHARS) >= 2 and (
+        _two_separators(sample) if _PIPE_IN_C else len(_PIPE_RE.findall(sample)) >= 2
+    ):
         feats.append("many_separators")
 
     has_at = flags & _B_AT

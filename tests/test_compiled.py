@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import numpy as np
@@ -518,21 +518,49 @@ _BYLINE_CHARS = ["ب", "a", " ", "\u00a0", "\u2003", "\x1c", "\n", "-", "–", "
 )
 def test_the_byline_shape_read_in_c_is_the_expressions(a: str, b: str, c: str, d: str, e: str) -> None:
     for line in (a + b + c + d + e, b + a + d + c + e, a + c + e):
-        assert F._OWN.byline_shape(line) == bool(F._BYLINE_AGENCY_RE.match(line)), repr(line)
+        assert F._OWN.read_in_c("byline_agency", line) == bool(F._BYLINE_AGENCY_RE.match(line)), repr(line)
+
+
+# what the bullet, quotation and separator expressions read: each its signs, digits of
+# every script and runs of them, white space of every kind, a letter
+_SPACES = [" ", "\u00a0", "\u3000", "\x1c", "\t"]
+_BULLET_LINE = st.lists(st.sampled_from([*_SPACES, "1", "٣", "۴", "\u0966", "²", ".", ")", "-", "•", "▶", "*", "»", "ب"]), max_size=8)
+_QUOTE_LINE = st.lists(st.sampled_from([*_SPACES, "\"", "«", "“", "”", "'", "‘", "`", "ب"]), max_size=6)
+_PIPE_LINE = st.lists(st.sampled_from([*_SPACES, "|", "•", "·", "/", "»", ">", "-", "ب"]), max_size=14)
 
 
 @needs_own
-def test_the_byline_shape_read_in_c_only_for_its_own_pattern() -> None:
-    """Another separator-byline expression in the tables is asked as it is."""
-    line = "الرياض - واس"
+@settings(max_examples=1000, deadline=None)
+@given(_BULLET_LINE.map("".join), _QUOTE_LINE.map("".join), _PIPE_LINE.map("".join))
+@example("123. ب", "‘ب", " | | ب | ")
+@example("\u0966\u0966\x1c)", "\u3000«", "\u00a0/\u00a0ب\u3000»\u3000")
+def test_the_signs_read_in_c_are_the_expressions(bullet: str, quote: str, pipe: str) -> None:
+    kernel = F._OWN
+    assert kernel.read_in_c("bullet", bullet) == bool(F._BULLET_RE.match(bullet)), repr(bullet)
+    assert kernel.read_in_c("quote_start", quote) == bool(F._QUOTE_START_RE.match(quote)), repr(quote)
+    assert kernel.read_in_c("pipe", pipe) == (len(F._PIPE_RE.findall(pipe)) >= 2), repr(pipe)
+
+
+@needs_own
+@pytest.mark.parametrize(
+    ("name", "line", "feature"),
+    [
+        ("byline_agency", "الرياض - واس", "byline:sep_shape"),
+        ("bullet", "• الهلال", "bullet"),
+        ("quote_start", "«قال الوزير»", "start:quote"),
+        ("pipe", "الرئيسية | أخبار | رياضة", "many_separators"),
+    ],
+)
+def test_an_expression_is_read_in_c_only_for_its_own_pattern(name: str, line: str, feature: str) -> None:
+    """Another expression in the tables is asked as it is."""
     other = __import__("regex").compile(r"^x")
-    F._OWN.configure(lambda: {**F._own_tables(), "patterns": {**F._own_tables()["patterns"], "byline_agency": other}})
+    F._OWN.configure(lambda: {**F._own_tables(), "patterns": {**F._own_tables()["patterns"], name: other}})
     try:
         compiled = F.line_views([line])[0]
     finally:
         F._configure_kernels()
-    assert "byline:sep_shape" in F.line_views([line])[0].own
-    assert "byline:sep_shape" not in compiled.own
+    assert feature in F.line_views([line])[0].own
+    assert feature not in compiled.own
 
 
 @needs_own
