@@ -17,7 +17,7 @@ it is called on first use, so the lexicons load when the Python would load them.
 
 import regex
 
-from cpython.dict cimport PyDict_GetItem
+from cpython.dict cimport PyDict_GetItemWithError
 from cpython.object cimport PyObject
 from cpython.unicode cimport Py_UNICODE_ISALPHA, Py_UNICODE_ISDIGIT, PyUnicode_Find
 
@@ -321,7 +321,7 @@ cdef str _end_feature(str stripped):
     last = stripped[n - 1]
     if last == u"…" or (last == u"." and n >= 2 and stripped[n - 2] == u"."):
         return "end:ellipsis"
-    cdef PyObject* end = PyDict_GetItem(_END_FEATURES, stripped[n - 1 : n])
+    cdef PyObject* end = PyDict_GetItemWithError(_END_FEATURES, stripped[n - 1 : n])
     if end is not NULL:
         return <str>end
     if Py_UNICODE_ISDIGIT(last):
@@ -336,7 +336,7 @@ cdef long _lede_millis(list toks, Py_ssize_t n_tok):
     cdef PyObject* weight
     cdef bint again
     for i in range(min(_LEDE_POSITIONS, n_tok)):
-        weight = PyDict_GetItem(<dict>_LEDE_POSITION_WEIGHTS[i], toks[i])
+        weight = PyDict_GetItemWithError(<dict>_LEDE_POSITION_WEIGHTS[i], toks[i])
         if weight is not NULL:
             score += <long><object>weight
     head = min(_LEDE_HEAD_TOKENS, n_tok)
@@ -347,11 +347,11 @@ cdef long _lede_millis(list toks, Py_ssize_t n_tok):
                 again = True
                 break
         if not again:
-            weight = PyDict_GetItem(_LEDE_BAG, toks[i])
+            weight = PyDict_GetItemWithError(_LEDE_BAG, toks[i])
             if weight is not NULL:
                 score += <long><object>weight
     if n_tok > 1:
-        weight = PyDict_GetItem(_LEDE_PAIRS, (toks[0], toks[1]))
+        weight = PyDict_GetItemWithError(_LEDE_PAIRS, (toks[0], toks[1]))
         if weight is not NULL:
             score += <long><object>weight
     return score
@@ -497,7 +497,7 @@ cdef object _view(str stripped, str sample, str norm, list toks, object words, l
         n_ends = n_tok
     for j in range(n_ends):
         place = j if j < _CUE_HEAD else j + n_tok - n_ends
-        entry = PyDict_GetItem(_PHRASES, toks[place])
+        entry = PyDict_GetItemWithError(_PHRASES, toks[place])
         if entry is NULL:
             continue
         repeats = True
@@ -533,7 +533,7 @@ cdef object _view(str stripped, str sample, str norm, list toks, object words, l
     for i in range(size):
         date_tokens += digit_token[i]
     for i in range(size):
-        entry = PyDict_GetItem(_TOKEN_LEX, toks[i])
+        entry = PyDict_GetItemWithError(_TOKEN_LEX, toks[i])
         if entry is NULL:
             continue
         repeats = True
@@ -608,7 +608,7 @@ cdef object _view(str stripped, str sample, str norm, list toks, object words, l
             feats.append("w0:waw")
     if n_tok >= _OPENER_MIN_TOKENS and toks[0] in _OPENER_FIRSTS:
         for size in range(min(_OPENER_MAX_TOKENS, n_tok), 0, -1):
-            entry = PyDict_GetItem(_OPENERS, " ".join(toks[:size]))
+            entry = PyDict_GetItemWithError(_OPENERS, " ".join(toks[:size]))
             if entry is not NULL:
                 feats.append(<object>entry)
                 break

@@ -18,7 +18,7 @@ all three to the NumPy code.
 
 import numpy as np
 
-from cpython.dict cimport PyDict_GetItem
+from cpython.dict cimport PyDict_GetItemWithError
 from cpython.mem cimport PyMem_Free, PyMem_Realloc
 from cpython.object cimport PyObject
 
@@ -114,7 +114,7 @@ cdef class _Rows:
         cdef const double* base = &table[0, 0]
         m = 0
         for feature in line_features:
-            found = PyDict_GetItem(index, feature)
+            found = PyDict_GetItemWithError(index, feature)
             row = unknown if found is NULL else <Py_ssize_t><object>found
             if row < 0 or row >= table.shape[0]:
                 raise IndexError(f"row {row} of feature {feature!r} is outside the table")
