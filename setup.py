@@ -5,8 +5,10 @@ also compiled, as it is, into an extension module of the same name, which Python
 imports instead: the same features, faster (README, *Dependencies*). So are the kernels
 ``segmenter/_decoding.pyx`` (the Viterbi search) and ``segmenter/_scoring.pyx`` (the
 state scores), which :mod:`segmenter.tagging` uses in place of its NumPy steps, and
-``segmenter/_context.pyx`` (the page-context features), which :mod:`segmenter.features`
-uses in place of its Python. Without
+``segmenter/_measure.pyx`` (a line's marks, classes, tokens and content words),
+``segmenter/_own_features.pyx`` (a line's own features) and ``segmenter/_context.pyx``
+(the page-context features), which :mod:`segmenter.features` uses in place of its
+Python. Without
 them, or with ``SEGMENTER_PURE_PYTHON=1`` set at build time, the build goes on and the
 package runs as pure Python.
 

@@ -6,8 +6,9 @@ extension module before a ``.py`` of the same name, so after an edit of the sour
 stale build would run silently; this module, imported first by the package, loads the
 source instead (with a warning) when the stamp does not match it, when there is no
 stamp, or when ``SEGMENTER_PURE_PYTHON=1`` is set. A kernel written for Cython
-(``_decoding.pyx``, ``_scoring.pyx``, ``_context.pyx``) has no Python source to fall back on: :func:`kernel` gives None
-then, and its caller runs its own NumPy code.
+(``_decoding.pyx``, ``_scoring.pyx``, ``_measure.pyx``, ``_own_features.pyx``, ``_context.pyx``) has no
+Python source of its own: :func:`kernel` gives None then, and its caller runs its own
+Python or NumPy code.
 """
 
 from __future__ import annotations
