@@ -30,6 +30,12 @@ from cpython.unicode cimport Py_UNICODE_ISALNUM, Py_UNICODE_ISDECIMAL
 from libc.stdint cimport uint32_t, uint64_t
 from libc.string cimport memset
 
+cdef extern from *:
+    void __builtin_prefetch(const void* address) nogil
+
+cdef enum:
+    _AHEAD = 4  # tokens whose string is asked for ahead of the one looked up
+
 cdef extern from "Python.h":
     int PyUnicode_KIND(object o)
     void* PyUnicode_DATA(object o)
@@ -93,6 +99,8 @@ cdef int _load() except -1:
     if _MAX_CHARS < 0:
         raise ValueError("a sample has a length")
     _forget()
+    if _TABLE is NULL:
+        raise MemoryError("no room for the table of tokens")
     _READY = True
     return 0
 
@@ -155,11 +163,10 @@ cdef inline bint _same(PyObject* token, const uint32_t* chars, Py_ssize_t n) noe
     return True
 
 
-cdef _Entry* _token(const uint32_t* chars, Py_ssize_t n) except NULL:
-    """The entry of the token ``chars[:n]``, made (string and stem) if it is new; valid
-    until the next call (which may empty the table)."""
+cdef _Entry* _token(const uint32_t* chars, Py_ssize_t n, uint64_t h) except NULL:
+    """The entry of the token ``chars[:n]`` (``h``: its :func:`_hash`), made (string and
+    stem) if it is new; valid until the next call (which may empty the table)."""
     global _REMEMBERED
-    cdef uint64_t h = _hash(chars, n)
     cdef Py_ssize_t i = <Py_ssize_t>(h & (_SLOTS - 1))
     cdef _Entry* entry
     while True:
@@ -171,7 +178,7 @@ cdef _Entry* _token(const uint32_t* chars, Py_ssize_t n) except NULL:
         i = (i + 1) & (_SLOTS - 1)
     if _REMEMBERED >= _MEMO_LIMIT:  # full: start again, as the Python memo does
         _forget()
-        return _token(chars, n)
+        return _token(chars, n, h)
     token = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, chars, n)
     stem = _CONTENT_WORD(token)
     if stem is not None and type(stem) is not str:
@@ -191,16 +198,32 @@ cdef uint32_t* _FOLDED = NULL  # a line's characters as normalised and lower-cas
 cdef Py_ssize_t _FOLDED_SIZE = 0
 
 
+cdef Py_ssize_t* _SPANS = NULL  # a line's tokens: start and end in _FOLDED, in pairs
+cdef uint64_t* _HASHES = NULL  # and their hashes
+cdef Py_ssize_t _TOKENS_SIZE = 0
+
+
 cdef int _room(Py_ssize_t n) except -1:
-    """A buffer for a line of ``n`` characters."""
-    global _FOLDED, _FOLDED_SIZE
+    """Buffers for a line of ``n`` characters (and its tokens: at most one in two)."""
+    global _FOLDED, _FOLDED_SIZE, _SPANS, _HASHES, _TOKENS_SIZE
     cdef void* grown
+    cdef Py_ssize_t most = n // 2 + 1
     if n > _FOLDED_SIZE:
         grown = PyMem_Realloc(_FOLDED, n * sizeof(uint32_t))
         if grown is NULL:
             raise MemoryError()
         _FOLDED = <uint32_t*>grown
         _FOLDED_SIZE = n
+    if most > _TOKENS_SIZE:
+        grown = PyMem_Realloc(_SPANS, 2 * most * sizeof(Py_ssize_t))
+        if grown is NULL:
+            raise MemoryError()
+        _SPANS = <Py_ssize_t*>grown
+        grown = PyMem_Realloc(_HASHES, most * sizeof(uint64_t))
+        if grown is NULL:
+            raise MemoryError()
+        _HASHES = <uint64_t*>grown
+        _TOKENS_SIZE = most
     return 0
 
 
@@ -218,7 +241,8 @@ cdef Py_ssize_t _folded_from(str norm) except -1:
 cdef int _measure_into(str sample, Py_ssize_t i, list norms, list tokens, list words, list arabic,
                        list latin, list punct, list flag_list) except -1:
     """Line ``i``'s measurements, into the columns (lists of their final length)."""
-    cdef Py_ssize_t j, n_chars = len(sample), n_folded = 0, start = 0
+    cdef Py_ssize_t j, k, n_chars = len(sample), n_folded = 0, start = 0, n_tok = 0
+    cdef PyObject* ahead
     cdef int kind = PyUnicode_KIND(sample)
     cdef void* data = PyUnicode_DATA(sample)
     cdef Py_UCS4 ch
@@ -249,9 +273,11 @@ cdef int _measure_into(str sample, Py_ssize_t i, list norms, list tokens, list w
         n_folded = _folded_from(norm)
     else:
         norm = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, _FOLDED, n_folded)
-    # tokens: runs of word characters of the normalised text; words: their stems
-    line_tokens = []
-    line_words = PyFrozenSet_New(NULL)  # new, so filled in place (PySet_Add)
+    # tokens: runs of word characters of the normalised text; words: their stems. The
+    # table is larger than the caches, and most of a token's look-up was the wait for
+    # its slot, then for its string: the line's slots are all asked for from memory
+    # first (prefetched), then each token's string a few tokens ahead, so that the
+    # waits overlap instead of following one another.
     for j in range(n_folded + 1):
         if j < n_folded and table[_FOLDED[j]] & _B_WORD:
             if not in_word:
@@ -260,10 +286,23 @@ cdef int _measure_into(str sample, Py_ssize_t i, list norms, list tokens, list w
             continue
         if in_word:
             in_word = False
-            entry = _token(&_FOLDED[start], j - start)
-            line_tokens.append(<object>entry.token)
-            if <object>entry.stem is not None:
-                PySet_Add(line_words, entry.stem)
+            _SPANS[2 * n_tok] = start
+            _SPANS[2 * n_tok + 1] = j
+            _HASHES[n_tok] = _hash(&_FOLDED[start], j - start)
+            __builtin_prefetch(&_TABLE[_HASHES[n_tok] & (_SLOTS - 1)])
+            n_tok += 1
+    line_tokens = PyList_New(n_tok)
+    line_words = PyFrozenSet_New(NULL)  # new, so filled in place (PySet_Add)
+    for k in range(n_tok):
+        if k + _AHEAD < n_tok:
+            ahead = _TABLE[_HASHES[k + _AHEAD] & (_SLOTS - 1)].token
+            if ahead is not NULL:
+                __builtin_prefetch(ahead)
+        start = _SPANS[2 * k]
+        entry = _token(&_FOLDED[start], _SPANS[2 * k + 1] - start, _HASHES[k])
+        _set(line_tokens, k, <object>entry.token)
+        if <object>entry.stem is not None:
+            PySet_Add(line_words, entry.stem)
     _set(norms, i, norm)
     _set(tokens, i, line_tokens)
     _set(words, i, line_words)
