@@ -11,19 +11,20 @@ labelling went there.
 
 Here each line's characters are read once for its marks (most lines have none), then
 once to be classed, counted, normalised and lower-cased through two tables, and cut
-into tokens. A token is looked up by its characters in a
-table of the tokens seen so far (bounded: it is emptied when full, as the Python's
-memo is), which holds the token's string and its stem: a token seen before makes no
-new object, and its string keeps its hash for the lexicons downstream. A new token is
-stemmed by the Python's own ``_content_word``. A line holding a character whose lower
-case is not one fixed character (``İ``, ``Σ``) is lower-cased by Python's ``str.lower``.
+into tokens. A token is looked up by its characters in a table of the tokens seen so
+far (bounded: it is emptied when full, as the Python's memo is), which holds the
+token's string and its stem: a token seen before makes no new object, and its string
+keeps its hash for the lexicons downstream. The table is larger than the caches, so a
+line's slots are asked for from memory before they are read. A new token is stemmed
+by the Python's own ``_content_word``. A line holding a character whose lower case is
+not one fixed character (``İ``, ``Σ``) is lower-cased by Python's ``str.lower``.
 
 :func:`configure` hands this module a function that gives the tables of
 :mod:`segmenter.features`; it is called on first use. ``tests/test_compiled.py`` holds
 every page's measurements to the Python's.
 """
 
-from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
+from cpython.mem cimport PyMem_Malloc, PyMem_Realloc
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_DECREF, Py_INCREF
 from cpython.unicode cimport Py_UNICODE_ISALNUM, Py_UNICODE_ISDECIMAL
@@ -81,8 +82,6 @@ cdef int _load() except -1:
     if len(t["char_table"]) != 0x110000 or len(t["fold"]) != 0x110000:
         raise ValueError("a class and a fold of every code point expected")
     bits = t["bits"]
-    if bits["arabic"] | bits["latin"] | bits["punct"] != 7:
-        raise ValueError("the counted classes are the three lowest bits")
     if not 0 < t["memo_limit"] < _SLOTS // 2:
         raise ValueError(f"at most {_SLOTS // 2 - 1} tokens can be remembered")
     _CHAR_TABLE = t["char_table"]

@@ -1325,9 +1325,10 @@ def _context_tables() -> dict[str, object]:
     }
 
 
-# A line's own features and a page's context as C loops (``segmenter/_own_features.pyx``,
-# ``segmenter/_context.pyx``), if built: the same features in the same order
-# (``tests/test_compiled.py``); ``_view`` and ``_page_context`` define them.
+# A line's measurements, its own features and a page's context as C loops
+# (``segmenter/_measure.pyx``, ``segmenter/_own_features.pyx``, ``segmenter/_context.pyx``),
+# if built: the same features in the same order (``tests/test_compiled.py``);
+# ``without_marks``, ``_measure``, ``_view`` and ``_page_context`` define them.
 _MEASURE = kernel("segmenter._measure")
 _OWN = kernel("segmenter._own_features")
 _CONTEXT = kernel("segmenter._context")
