@@ -202,26 +202,24 @@ cdef uint64_t* _HASHES = NULL  # and their hashes
 cdef Py_ssize_t _TOKENS_SIZE = 0
 
 
+cdef void* _grown(void* buffer, size_t size) except NULL:
+    """``buffer`` reallocated to ``size`` bytes (a line's scratch space)."""
+    cdef void* grown = PyMem_Realloc(buffer, size)
+    if grown is NULL:
+        raise MemoryError()
+    return grown
+
+
 cdef int _room(Py_ssize_t n) except -1:
     """Buffers for a line of ``n`` characters (and its tokens: at most one in two)."""
     global _FOLDED, _FOLDED_SIZE, _SPANS, _HASHES, _TOKENS_SIZE
-    cdef void* grown
     cdef Py_ssize_t most = n // 2 + 1
     if n > _FOLDED_SIZE:
-        grown = PyMem_Realloc(_FOLDED, n * sizeof(uint32_t))
-        if grown is NULL:
-            raise MemoryError()
-        _FOLDED = <uint32_t*>grown
+        _FOLDED = <uint32_t*>_grown(_FOLDED, n * sizeof(uint32_t))
         _FOLDED_SIZE = n
     if most > _TOKENS_SIZE:
-        grown = PyMem_Realloc(_SPANS, 2 * most * sizeof(Py_ssize_t))
-        if grown is NULL:
-            raise MemoryError()
-        _SPANS = <Py_ssize_t*>grown
-        grown = PyMem_Realloc(_HASHES, most * sizeof(uint64_t))
-        if grown is NULL:
-            raise MemoryError()
-        _HASHES = <uint64_t*>grown
+        _SPANS = <Py_ssize_t*>_grown(_SPANS, 2 * most * sizeof(Py_ssize_t))
+        _HASHES = <uint64_t*>_grown(_HASHES, most * sizeof(uint64_t))
         _TOKENS_SIZE = most
     return 0
 
@@ -372,17 +370,13 @@ cdef str _without_marks(str text):
     cdef Py_UCS4 ch, before
     cdef bint tatweel = False, after_letter
     cdef const uint32_t[::1] fold = _FOLD
-    cdef void* grown
     for j in range(n):
         if fold[PyUnicode_READ(kind, data, j)] == _DELETED:
             break
     else:
         return text  # most lines: nothing to drop
     if n > _CLEAN_SIZE:
-        grown = PyMem_Realloc(_CLEAN, n * sizeof(uint32_t))
-        if grown is NULL:
-            raise MemoryError()
-        _CLEAN = <uint32_t*>grown
+        _CLEAN = <uint32_t*>_grown(_CLEAN, n * sizeof(uint32_t))
         _CLEAN_SIZE = n
     for j in range(n):
         ch = PyUnicode_READ(kind, data, j)

@@ -169,10 +169,16 @@ cdef str _BULLET_SIGNS = u"•●▪■◦◆◇►▶◀◄▸‣⁃∙·○□
 cdef bint _BULLET_IN_C = False
 
 
-cdef bint _bullet(str line) noexcept:
-    cdef Py_ssize_t n = len(line), i = 0, digits
+cdef inline Py_ssize_t _past_spaces(str line, Py_ssize_t i) noexcept:
+    """The first place from ``i`` on that is not ``\\s`` (or the line's end)."""
+    cdef Py_ssize_t n = len(line)
     while i < n and _CHAR_TABLE[line[i]] & _B_SPACE:
         i += 1
+    return i
+
+
+cdef bint _bullet(str line) noexcept:
+    cdef Py_ssize_t n = len(line), i = _past_spaces(line, 0), digits
     if i == n:
         return False
     if line[i] in _BULLET_SIGNS:
@@ -183,8 +189,7 @@ cdef bint _bullet(str line) noexcept:
         i += 1
     if not 1 <= digits <= 2:
         return False
-    while i < n and _CHAR_TABLE[line[i]] & _B_SPACE:
-        i += 1
+    i = _past_spaces(line, i)
     return i < n and line[i] in u".)-"
 
 
@@ -194,9 +199,7 @@ cdef bint _QUOTE_IN_C = False
 
 
 cdef bint _quote_start(str line) noexcept:
-    cdef Py_ssize_t n = len(line), i = 0
-    while i < n and _CHAR_TABLE[line[i]] & _B_SPACE:
-        i += 1
+    cdef Py_ssize_t n = len(line), i = _past_spaces(line, 0)
     return i < n and line[i] in u"\"«“”'‘"
 
 
