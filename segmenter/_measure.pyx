@@ -310,15 +310,22 @@ cdef int _measure_into(str sample, Py_ssize_t i, list norms, list tokens, list w
     return 0
 
 
+cdef int _ready_for(list items, str refusal) except -1:
+    """Load the tables on first use, and refuse items that are not strings (they are
+    read below as strings, unchecked)."""
+    if not _READY:
+        _load()
+    for item in items:
+        if type(item) is not str:
+            raise TypeError(refusal)
+    return 0
+
+
 def measure(list samples) -> tuple:
     """``features._measure`` of each sample: its normalised text, tokens, content words,
     counts of Arabic, Latin and punctuation characters, and class flags, as seven lists."""
     cdef Py_ssize_t i, n = len(samples)
-    if not _READY:
-        _load()
-    for i in range(n):
-        if type(samples[i]) is not str:
-            raise TypeError("a sample is a string")
+    _ready_for(samples, "a sample is a string")
     cdef list norms = PyList_New(n), tokens = PyList_New(n), words = PyList_New(n)
     cdef list arabic = PyList_New(n), latin = PyList_New(n), punct = PyList_New(n), flag_list = PyList_New(n)
     for i in range(n):
@@ -331,11 +338,7 @@ def measure_lines(list texts) -> tuple:
     without its marks (``features.without_marks``) and stripped, its sample (its first
     ``MAX_FEATURE_CHARS`` characters), then :func:`measure`'s seven lists of the samples."""
     cdef Py_ssize_t i, n = len(texts)
-    if not _READY:
-        _load()
-    for i in range(n):
-        if type(texts[i]) is not str:
-            raise TypeError("a line is a string")
+    _ready_for(texts, "a line is a string")
     cdef list stripped = PyList_New(n), samples = PyList_New(n)
     cdef list norms = PyList_New(n), tokens = PyList_New(n), words = PyList_New(n)
     cdef list arabic = PyList_New(n), latin = PyList_New(n), punct = PyList_New(n), flag_list = PyList_New(n)
