@@ -4,9 +4,10 @@ When the package was built with Cython, ``segmenter.features`` is an extension m
 compiled from ``segmenter/features.py``; these tests load that source as a second,
 pure-Python module and hold both to the same features, line for line. The kernels
 written for Cython are held to the Python or NumPy code they replace: the Viterbi
-search and the state scores (``segmenter.tagging``), a line's own features and a page's
-context and the measurements they start from (``segmenter.features``). Without a build (``pip install`` without a C compiler,
-or ``SEGMENTER_PURE_PYTHON=1``), the comparisons are skipped and the staleness check is
+search and the state scores (``segmenter.tagging``), a line's measurements, its own
+features (and the regular expressions read in C) and a page's context
+(``segmenter.features``). Without a build (``pip install`` without a C compiler, or
+``SEGMENTER_PURE_PYTHON=1``), the comparisons are skipped and the staleness check is
 still tested.
 """
 
@@ -26,6 +27,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import numpy as np
+import regex
 
 import segmenter
 from segmenter import _compiled
@@ -553,7 +555,7 @@ def test_the_signs_read_in_c_are_the_expressions(bullet: str, quote: str, pipe: 
 )
 def test_an_expression_is_read_in_c_only_for_its_own_pattern(name: str, line: str, feature: str) -> None:
     """Another expression in the tables is asked as it is."""
-    other = __import__("regex").compile(r"^x")
+    other = regex.compile(r"^x")
     F._OWN.configure(lambda: {**F._own_tables(), "patterns": {**F._own_tables()["patterns"], name: other}})
     try:
         compiled = F.line_views([line])[0]
