@@ -272,9 +272,7 @@ cdef bint _byline_shape(str line) noexcept:
         # it may start with and the end it may leave out (2 to 40 characters)
         if ch in u"-–—/:" and p >= 2 and p - spaces <= 40 and last_digit < p:
             right = n - p - 1
-            lead = 0
-            while lead < right and _CHAR_TABLE[line[p + 1 + lead]] & _B_SPACE:
-                lead += 1
+            lead = _past_spaces(line, p + 1) - (p + 1)
             if right >= 2 and right - min(tail, right) - lead <= 40:
                 return True
         # the left name (and the white space after it) is all before a separator: it

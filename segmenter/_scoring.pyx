@@ -137,11 +137,11 @@ cdef inline void _reduce_line(const double** rows, Py_ssize_t m, double* line, P
     cdef double* acc
     if m == 1:
         for c in range(width):
-            line[c] = rows[0][c]
+            line[c] = first[c]
         return
     if n > _BLOCK:
         for c in range(width):
-            line[c] = rows[0][c] + _pairwise(rows + 1, n, c)
+            line[c] = first[c] + _pairwise(rows + 1, n, c)
         return
     rows += 1
     if n < 8:  # one running sum from 0.0, then the first row added to it
