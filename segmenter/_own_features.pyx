@@ -146,12 +146,68 @@ cdef int _load() except -1:
     _HIJRI_MARK_RE, _HIJRI_YEAR_RE, _NUMERIC_DATE_RE = r["hijri_mark"], r["hijri_year"], r["numeric_date"]
     _AM_PM_RE, _ENGLISH_ORDINAL_RE, _GMT_RE = r["am_pm"], r["english_ordinal"], r["gmt"]
     _BYLINE_AGENCY_RE, _PAREN_PLACE_RE = r["byline_agency"], r["paren_place"]
+    _fill_lexicon_filter()
     _BYLINE_IN_C = _is_pattern(_BYLINE_AGENCY_RE, _BYLINE_PATTERN)
     _BULLET_IN_C = _is_pattern(_BULLET_RE, _BULLET_PATTERN)
     _QUOTE_IN_C = _is_pattern(_QUOTE_START_RE, _QUOTE_PATTERN)
     _PIPE_IN_C = _is_pattern(_PIPE_RE, _PIPE_PATTERN)
     _READY = True
     return 0
+
+
+# Most tokens are in no lexicon, and a look-up that misses still hashes into a large
+# table (a third of this module's time went to them). A byte per hash slot says which
+# lexicons hold some key of that slot: a token whose slot lacks a lexicon's bit is not in
+# it, and is not looked up. (A string caches its hash; the tokens come from the measuring
+# kernel's table, so the hash is made once per distinct token.)
+DEF _FILTER_BITS = 16
+cdef unsigned char _LEXICON_FILTER[1 << _FILTER_BITS]
+cdef enum:
+    _IN_PHRASES = 1  # first word of a cue phrase
+    _IN_DATES = 2  # a date, time or weekday word
+    _IN_NAMES = 4  # a given name
+    _IN_BAG = 8  # a lede word
+    _IN_POSITIONS = 16  # a lede word at one of the first positions
+    _IN_PAIR_FIRST = 32  # the first word of a lede pair
+    _IN_PAIR_SECOND = 64  # the second word of one
+    _IN_OPENERS = 128  # the first word of an opener
+
+
+cdef int _mark(object keys, unsigned char bit) except -1:
+    """Set ``bit`` in the slot of each key (in every slot if a key is not a string,
+    whose equality with a token the hash cannot vouch for)."""
+    cdef Py_ssize_t i
+    for key in keys:
+        if type(key) is not str:
+            for i in range(1 << _FILTER_BITS):
+                _LEXICON_FILTER[i] |= bit
+            return 0
+        _LEXICON_FILTER[<size_t>hash(key) & ((1 << _FILTER_BITS) - 1)] |= bit
+    return 0
+
+
+cdef int _fill_lexicon_filter() except -1:
+    cdef Py_ssize_t i
+    for i in range(1 << _FILTER_BITS):
+        _LEXICON_FILTER[i] = 0
+    _mark(_PHRASES, _IN_PHRASES)
+    _mark(_TOKEN_LEX, _IN_DATES)
+    _mark(_GIVEN_NAMES, _IN_NAMES)
+    _mark(_LEDE_BAG, _IN_BAG)
+    for weights in _LEDE_POSITION_WEIGHTS:
+        _mark(weights, _IN_POSITIONS)
+    for pair in _LEDE_PAIRS:
+        if type(pair) is not tuple or len(pair) != 2:
+            raise ValueError("a lede pair is two words")
+    _mark([pair[0] for pair in _LEDE_PAIRS], _IN_PAIR_FIRST)
+    _mark([pair[1] for pair in _LEDE_PAIRS], _IN_PAIR_SECOND)
+    _mark(_OPENER_FIRSTS, _IN_OPENERS)
+    return 0
+
+
+cdef inline bint _may_be_in(object token, unsigned char bit) except -1:
+    """False if ``token`` (a string) is surely not a key of the lexicons of ``bit``."""
+    return _LEXICON_FILTER[<size_t>hash(token) & ((1 << _FILTER_BITS) - 1)] & bit
 
 
 # Four of the expressions are read in C, each only for its exact pattern (another from
@@ -221,6 +277,20 @@ cdef bint _two_separators(str line) noexcept:
         else:
             i += 1
     return False
+
+
+def lexicon_bits(str token) -> dict:
+    """Which lexicons the filter lets ``token`` be looked up in (for the tests)."""
+    if not _READY:
+        _load()
+    return {
+        name: bool(_may_be_in(token, bit))
+        for name, bit in (
+            ("phrases", _IN_PHRASES), ("dates", _IN_DATES), ("names", _IN_NAMES), ("bag", _IN_BAG),
+            ("positions", _IN_POSITIONS), ("pair_first", _IN_PAIR_FIRST), ("pair_second", _IN_PAIR_SECOND),
+            ("openers", _IN_OPENERS),
+        )
+    }
 
 
 def read_in_c(str name, str line) -> bool:
@@ -337,6 +407,8 @@ cdef long _lede_millis(list toks, Py_ssize_t n_tok):
     cdef PyObject* weight
     cdef bint again
     for i in range(min(_LEDE_POSITIONS, n_tok)):
+        if not _may_be_in(toks[i], _IN_POSITIONS):
+            continue
         weight = PyDict_GetItemWithError(<dict>_LEDE_POSITION_WEIGHTS[i], toks[i])
         if weight is not NULL:
             score += <long><object>weight
@@ -347,11 +419,11 @@ cdef long _lede_millis(list toks, Py_ssize_t n_tok):
             if <str>toks[j] == <str>toks[i]:
                 again = True
                 break
-        if not again:
+        if not again and _may_be_in(toks[i], _IN_BAG):
             weight = PyDict_GetItemWithError(_LEDE_BAG, toks[i])
             if weight is not NULL:
                 score += <long><object>weight
-    if n_tok > 1:
+    if n_tok > 1 and _may_be_in(toks[0], _IN_PAIR_FIRST) and _may_be_in(toks[1], _IN_PAIR_SECOND):
         weight = PyDict_GetItemWithError(_LEDE_PAIRS, (toks[0], toks[1]))
         if weight is not NULL:
             score += <long><object>weight
@@ -498,6 +570,8 @@ cdef object _view(str stripped, str sample, str norm, list toks, object words, l
         n_ends = n_tok
     for j in range(n_ends):
         place = j if j < _CUE_HEAD else j + n_tok - n_ends
+        if not _may_be_in(toks[place], _IN_PHRASES):
+            continue
         entry = PyDict_GetItemWithError(_PHRASES, toks[place])
         if entry is NULL:
             continue
@@ -534,6 +608,8 @@ cdef object _view(str stripped, str sample, str norm, list toks, object words, l
     for i in range(size):
         date_tokens += digit_token[i]
     for i in range(size):
+        if not _may_be_in(toks[i], _IN_DATES):
+            continue
         entry = PyDict_GetItemWithError(_TOKEN_LEX, toks[i])
         if entry is NULL:
             continue
@@ -595,11 +671,11 @@ cdef object _view(str stripped, str sample, str norm, list toks, object words, l
                 i = 1  # "د. سعيد ...": the name after the title
             else:
                 i = 0
-            if i < n_tok and toks[i] in _GIVEN_NAMES:
+            if i < n_tok and _may_be_in(toks[i], _IN_NAMES) and toks[i] in _GIVEN_NAMES:
                 feats.append("name@start")
             else:
                 for j in range(min(_NAME_HEAD_TOKENS, n_tok)):
-                    if toks[j] in _GIVEN_NAMES:
+                    if _may_be_in(toks[j], _IN_NAMES) and toks[j] in _GIVEN_NAMES:
                         feats.append("name:head")
                         break
     if n_tok >= _W0_MIN_TOKENS:
@@ -607,7 +683,7 @@ cdef object _view(str stripped, str sample, str norm, list toks, object words, l
         feats.append(f"w0:{first}" if len(first) > 1 and not digit_token[0] else "w0:#")
         if len(first) > 3 and first[0] == u"و":
             feats.append("w0:waw")
-    if n_tok >= _OPENER_MIN_TOKENS and toks[0] in _OPENER_FIRSTS:
+    if n_tok >= _OPENER_MIN_TOKENS and _may_be_in(toks[0], _IN_OPENERS) and toks[0] in _OPENER_FIRSTS:
         for size in range(min(_OPENER_MAX_TOKENS, n_tok), 0, -1):
             entry = PyDict_GetItemWithError(_OPENERS, " ".join(toks[:size]))
             if entry is not NULL:

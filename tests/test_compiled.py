@@ -582,6 +582,35 @@ def test_latin_words_need_a_caseless_latin_character() -> None:
 
 
 @needs_own
+def test_the_lexicon_filter_lets_every_key_of_the_lexicons_through() -> None:
+    """The own-features kernel skips the look-up of a token whose hash slot holds no key
+    of a lexicon: every key must have its slot marked, or a feature would be lost."""
+    tables = F._own_tables()
+    weights = tables["lede_weights"]
+    lexicons = {
+        "phrases": list(tables["phrases"]),
+        "dates": list(tables["token_lexicons"]),
+        "names": list(tables["given_names"]),
+        "bag": list(weights.bag),
+        "positions": [word for position in weights.positions for word in position],
+        "pair_first": [first for first, _ in weights.pairs],
+        "pair_second": [second for _, second in weights.pairs],
+        "openers": list(tables["opener_firsts"]),
+    }
+    for name, keys in lexicons.items():
+        assert keys, name
+        for key in keys:
+            assert F._OWN.lexicon_bits(key)[name], (name, key)
+    # the lexicons looked up over most tokens hold few words of a text: their look-ups
+    # are mostly skipped (the lede words are common ones, and looked up at a line's start)
+    pages = itertools.islice(_fixture_pages(), 50)
+    words = [word for _, lines in pages for line in lines for word in F.tokens_of(F.normalize(line))]
+    bits = [F._OWN.lexicon_bits(word) for word in words]
+    for name in ("phrases", "dates", "names"):
+        assert sum(not b[name] for b in bits) > 0.8 * len(words), name
+
+
+@needs_own
 @pytest.mark.parametrize("digit", ["5", "٥", "\u096b", "\U0001d7d3"])  # Latin, Arabic-Indic, Devanagari, mathematical
 @pytest.mark.parametrize("space", ["", " ", "\u1680", "\u2028", "\x0b", "\x85", " \u2029 "])
 def test_the_own_features_kernel_reads_dates_after_any_digit_and_space(digit: str, space: str) -> None:
