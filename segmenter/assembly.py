@@ -63,29 +63,31 @@ def build_lines(
 
 def assemble(lines: list[Line], *, page_id: str | None = None) -> Page:
     """Group labelled lines into articles; fill related titles; keep every line."""
-    by_article: dict[int, list[Line]] = {}
-    numbers: dict[int, list[int]] = {}
+    # one pass over the lines: each article's region (its line numbers, headlines,
+    # datelines, paragraphs and whether it holds a post), and the related lines in order
+    regions: dict[int, _Region] = {}
+    related_lines: list[str] = []
     for number, line in enumerate(lines):
-        by_article.setdefault(line.article, []).append(line)
-        numbers.setdefault(line.article, []).append(number)
+        region = regions.get(line.article)
+        if region is None:
+            region = regions[line.article] = _Region()
+        region.numbers.append(number)
+        role = line.role
+        if role is Role.BODY:
+            region.paragraphs.append(line.text.strip())
+        elif role is Role.HEADLINE:
+            region.headlines.append(line.text.strip())
+        elif role is Role.DATELINE:
+            region.datelines.append(line.text.strip())
+        elif role is Role.TWEET:
+            region.has_tweet = True
+        elif role is Role.RELATED:
+            related_lines.append(line.text)
     articles: list[Article] = []
-    for index in sorted(by_article):
-        region = by_article[index]
-        headlines: list[str] = []
-        datelines: list[str] = []
-        paragraphs: list[str] = []
-        has_tweet = False
-        for line in region:
-            role = line.role
-            if role is Role.HEADLINE:
-                headlines.append(line.text.strip())
-            elif role is Role.DATELINE:
-                datelines.append(line.text.strip())
-            elif role is Role.BODY:
-                paragraphs.append(line.text.strip())
-            elif role is Role.TWEET:
-                has_tweet = True
-        if not (headlines or datelines or paragraphs or has_tweet):
+    for index in sorted(regions):
+        region = regions[index]
+        headlines, datelines, paragraphs = region.headlines, region.datelines, region.paragraphs
+        if not (headlines or datelines or paragraphs or region.has_tweet):
             continue  # furniture only: no article
         article = Article(
             index=index,
@@ -94,13 +96,22 @@ def assemble(lines: list[Line], *, page_id: str | None = None) -> Page:
             datelines=datelines,
             paragraphs=paragraphs,
         )
-        if has_tweet:  # posts come only from tweet lines
-            article.tweets = posts_from_lines(region)
-        article.line_numbers = numbers[index]
+        if region.has_tweet:  # posts come only from tweet lines
+            article.tweets = posts_from_lines([lines[number] for number in region.numbers])
+        article.line_numbers = region.numbers
         articles.append(article)
-    related = [
-        strip_bullet(line.text)
-        for line in lines
-        if line.role is Role.RELATED and line.text.strip() and not is_list_header(line.text)
-    ]
+    related = [strip_bullet(text) for text in related_lines if text.strip() and not is_list_header(text)]
     return Page(lines=lines, articles=articles, related=[r for r in related if r], id=page_id)
+
+
+class _Region:
+    """What :func:`assemble` gathers of one article's lines."""
+
+    __slots__ = ("numbers", "headlines", "datelines", "paragraphs", "has_tweet")
+
+    def __init__(self) -> None:
+        self.numbers: list[int] = []
+        self.headlines: list[str] = []
+        self.datelines: list[str] = []
+        self.paragraphs: list[str] = []
+        self.has_tweet = False
