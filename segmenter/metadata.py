@@ -105,6 +105,11 @@ _FAST_TABLE = _build_fast_table()
 _LIST_END = 0x3001
 _FAST_LIST = [_FAST_TABLE.get(code, chr(code)) for code in range(_LIST_END)]
 _FAST_BEYOND = tuple((chr(code), value or "") for code, value in _FAST_TABLE.items() if code >= _LIST_END)
+# The expressions are compiled once here: asked by their pattern strings, the regex
+# module looks each one up in its cache at every call (about 100 µs a call).
+_SPACES_RE = regex.compile(r"\s+")
+_STAMP_GAP_RE = regex.compile(r"[\s|\-,]*")  # between a date stamp and what follows it
+_OPENING_RE = regex.compile(r"[(«\"“]")  # a bracket or quotation mark opening in a byline
 _DROPPED_RE = regex.compile("[" + "".join(regex.escape(c) for c in sorted(_DROPPED_CHARS)) + "]")
 
 
@@ -366,14 +371,14 @@ def _gregorian_candidates(norm: str) -> list[_Candidate]:
     if not _ANY_DIGIT_RE.search(norm):
         return found  # every pattern below needs a digit: most prose sentences have none
     for match in DAY_MONTH_YEAR_RE.finditer(norm, overlapped=True):
-        month = _GREG_LOOKUP[regex.sub(r"\s+", " ", match["m"])]
-        if match["m2"] and _GREG_LOOKUP[regex.sub(r"\s+", " ", match["m2"])] != month:
+        month = _GREG_LOOKUP[_SPACES_RE.sub(" ", match["m"])]
+        if match["m2"] and _GREG_LOOKUP[_SPACES_RE.sub(" ", match["m2"])] != month:
             continue  # "يوليو/آب": the two names disagree, so trust neither
         date = _valid_date(int(match["y"]), month, int(match["d"]))
         if date:
             found.append(_Candidate(match.start(), match.end(), date, "gregorian"))
     for match in MONTH_DAY_YEAR_RE.finditer(norm, overlapped=True):
-        month = _GREG_LOOKUP[regex.sub(r"\s+", " ", match["m"])]
+        month = _GREG_LOOKUP[_SPACES_RE.sub(" ", match["m"])]
         date = _valid_date(int(match["y"]), month, int(match["d"]))
         if date:
             found.append(_Candidate(match.start(), match.end(), date, "gregorian"))
@@ -412,7 +417,7 @@ def _hijri_candidates(norm: str) -> list[_Candidate]:
     if not _ANY_DIGIT_RE.search(norm):
         return found  # a day and a year in digits
     for match in HIJRI_DATE_RE.finditer(norm):
-        month = _HIJRI_LOOKUP[regex.sub(r"\s+", " ", match["m"])]
+        month = _HIJRI_LOOKUP[_SPACES_RE.sub(" ", match["m"])]
         date = _hijri_to_gregorian(int(match["y"]), month, int(match["d"]))
         if date:
             found.append(_Candidate(match.start(), match.end(), date, "hijri"))
@@ -423,7 +428,7 @@ def _relative_candidates(norm: str, reference: datetime.date) -> list[_Candidate
     """Relative day words resolved against ``reference``; a contradicting weekday drops one."""
     found = []
     for match in RELATIVE_DAY_RE.finditer(norm):
-        word = regex.sub(r"\s+", " ", match["rel"])
+        word = _SPACES_RE.sub(" ", match["rel"])
         date = reference + datetime.timedelta(days=_RELATIVE_LOOKUP[word])
         if match["wd"] and _WEEKDAY_LOOKUP[match["wd"]] != date.weekday():
             continue
@@ -439,6 +444,10 @@ def _best(candidates: list[_Candidate]) -> _Candidate | None:
     return min(candidates, key=lambda c: (c.start, -c.end))
 
 
+# a time (and weekday) closing the text before a date
+_TIME_BEFORE_RE = regex.compile(rf"(?:{TIME_RE.pattern})[\s\-|,]*(?:(?:{_WEEKDAY_ALT}){_WB_AFTER}\s*,?\s*)?$")
+
+
 def _with_time(norm: str, start: int, end: int, clock: tuple[int, int] | None = None
                ) -> tuple[int, int, tuple[int, int] | None]:
     """Extend a date span over an adjacent time (after it, else just before it)."""
@@ -450,10 +459,7 @@ def _with_time(norm: str, start: int, end: int, clock: tuple[int, int] | None = 
             if clock is None:
                 end = date_end  # an ambiguous 12-hour time stays out of raw and ISO
         else:
-            before = regex.search(
-                rf"(?:{TIME_RE.pattern})[\s\-|,]*(?:(?:{_WEEKDAY_ALT}){_WB_AFTER}\s*,?\s*)?$",
-                norm[max(0, start - 40):start],
-            )
+            before = _TIME_BEFORE_RE.search(norm[max(0, start - 40):start])
             if before:
                 value = _clock(before)
                 if value is not None:
@@ -526,7 +532,7 @@ def _date_stamp_end(norm: str) -> int | None:
         date_end, clock = max(spans, key=lambda s: s[0])
         _, end, _ = _with_time(norm, cursor, date_end, clock)
         found = True
-        follow = regex.match(r"[\s|\-,]*", norm[end:])
+        follow = _STAMP_GAP_RE.match(norm[end:])
         nxt = end + (follow.end() if follow else 0)
         if DATE_LABEL_RE.match(norm, nxt) and nxt < len(norm):
             pos = nxt
@@ -574,7 +580,7 @@ def parse_source_line(text: str) -> str | None:
     match = SOURCE_LINE_RE.match(norm)
     if not match:
         return None
-    label = regex.sub(r"\s+", " ", match["label"])
+    label = _SPACES_RE.sub(" ", match["label"])
     if not match["sep"] and label not in {normalize(p) for p in _OPEN_SOURCE_LABELS}:
         return None
     rest = text[index[match.end()]:]
@@ -802,7 +808,7 @@ def parse_byline(text: str) -> Byline | None:
         segments, prose = _segments(rest)
         if segments and not segments[0][1] and (author_match["sep"] or not prose.strip()):
             name = segments[0][0]
-            if len(name.split()) <= MAX_AUTHOR_WORDS and not regex.search(r"\d", name):
+            if len(name.split()) <= MAX_AUTHOR_WORDS and not _ANY_DIGIT_RE.search(name):
                 author = name
                 agency, place = _assign(segments[1:], standalone=not prose.strip())
                 return Byline(agency=agency, place=place, author=author)
@@ -1016,7 +1022,7 @@ def _glued_dateline(text: str, normalized: tuple[str, Sequence[int]] | None = No
                 pos = sep.end() if sep else pos
                 continue
             sep = BYLINE_SEPARATOR_RE.search(rest, pos)
-            paren = regex.search(r"[(«\"“]", rest[pos:])
+            paren = _OPENING_RE.search(rest[pos:])
             if paren and (not sep or pos + paren.start() < sep.start()):
                 pos = pos + paren.start()
             else:
