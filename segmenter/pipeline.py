@@ -24,7 +24,7 @@ from segmenter import metadata as metadata_stage
 from segmenter.assembly import assemble, build_lines
 from segmenter.features import PageParts, page_parts, page_parts_many
 from segmenter.reading import RawLine, sanitize, split_lines
-from segmenter.tagging import LABELS, CrfModel, Decoding, TagResult, articles_from_labels, label_role
+from segmenter.tagging import LABELS, CrfModel, Decoding, TagResult, label_role, opens_article
 from segmenter.types import ModelError, Page, Role, SegmenterError
 
 T = TypeVar("T")
@@ -255,17 +255,22 @@ def line_labels(parts: PageParts, result: TagResult, n_lines: int) -> tuple[list
     roles: list[Role] = [Role.BLANK] * n_lines
     articles: list[int] = [0] * n_lines
     confidence: list[float] = [1.0] * n_lines
-    tagged_articles = articles_from_labels(result.labels)
-    for k, position in enumerate(parts.positions):
-        roles[position] = _ROLE_OF_LABEL[result.labels[k]]
-        articles[position] = tagged_articles[k]
-        confidence[position] = result.confidence[k]
-    current = 0
-    for position in range(n_lines):
-        if roles[position] is Role.BLANK:
-            articles[position] = current
-        else:
-            current = articles[position]
+    role_of = _ROLE_OF_LABEL
+    index = -1  # the article a "B-" label opens (articles_from_labels), in one pass
+    current = 0  # the article of the last tagged line: the blanks after it are in it
+    previous = -1
+    for position, label, conf in zip(parts.positions, result.labels, result.confidence):
+        if opens_article(label):
+            index += 1
+        if current and position > previous + 1:
+            articles[previous + 1 : position] = [current] * (position - previous - 1)
+        current = max(index, 0)
+        roles[position] = role_of[label]
+        articles[position] = current
+        confidence[position] = conf
+        previous = position
+    if current and previous + 1 < n_lines:
+        articles[previous + 1 :] = [current] * (n_lines - previous - 1)
     return roles, articles, confidence
 
 
