@@ -275,11 +275,13 @@ def label_context_scores(
     const Py_ssize_t[::1] column_sizes,
     Py_ssize_t n_labels,
     offsets,
-    const Py_ssize_t[::1] label_ids,
-    const Py_ssize_t[::1] since,
-    const Py_ssize_t[::1] article_of,
-    const Py_ssize_t[::1] body_before,
-    Py_ssize_t articles,
+    list labels,
+    dict label_id,
+    const unsigned char[::1] opens,
+    const unsigned char[::1] holds_body,
+    Py_ssize_t since_max,
+    Py_ssize_t article_max,
+    Py_ssize_t articles_max,
 ):
     """The second pass's scores of the first pass's labels around each line, from codes.
 
@@ -287,52 +289,74 @@ def label_context_scores(
     each a row of ``table`` through ``code_rows[column, code]`` (the columns and codes
     of :func:`segmenter.features.label_context_vocabulary`, ``column_sizes[column]``
     codes in each, padded with any valid row):
-    the line's label (``label_ids``, ``n_labels`` of them, ``n_labels`` for none), the
+    the line's label (``label_id[labels[k]]``, ``n_labels`` of them, ``n_labels`` for none), the
     pairs before and after it, the label at each of ``offsets``, then the codes of
-    :func:`segmenter.features.label_walk` (``since``, ``article_of``, ``articles``,
-    ``body_before``). Rows summed as :func:`sum_rows` sums the strings' rows, so the
-    same scores bit for bit.
+    :func:`segmenter.features.label_walk`, walked here (a label ``opens`` an article,
+    or ``holds_body``; the lines since an opening are capped at ``since_max``, the
+    article at ``article_max``, the page's articles at ``articles_max``). Rows summed as
+    :func:`sum_rows` sums the strings' rows, so the same scores bit for bit.
     """
-    cdef Py_ssize_t n = label_ids.shape[0]
+    cdef Py_ssize_t n = len(labels)
     cdef Py_ssize_t width = table.shape[1]
     cdef Py_ssize_t n_offsets = len(offsets)
     cdef Py_ssize_t n_columns = 3 + n_offsets + 4
     cdef Py_ssize_t n_codes = code_rows.shape[1]
-    cdef Py_ssize_t k, c, j, o, label, none = n_labels
+    cdef Py_ssize_t k, c, j, o, label, none = n_labels, index = -1, last_start = -1, article
     cdef Py_ssize_t[16] shift
     cdef Py_ssize_t[16] codes
     cdef const double* rows[16]
+    cdef PyObject* found
     if n_columns > 16 or code_rows.shape[0] != n_columns or column_sizes.shape[0] != n_columns:
         raise ValueError("one row of codes a column")
-    if since.shape[0] != n or article_of.shape[0] != n or body_before.shape[0] != n:
-        raise ValueError("one code a line in each column")
+    if opens.shape[0] != n_labels or holds_body.shape[0] != n_labels:
+        raise ValueError("whether each label opens an article and holds body expected")
     for o in range(n_offsets):
         shift[o] = offsets[o]
-    for k in range(n):
-        if not 0 <= label_ids[k] < n_labels:
-            raise IndexError(f"line {k}: label {label_ids[k]} is not one of the {n_labels}")
     for c in range(n_columns):
         if not 0 <= column_sizes[c] <= n_codes:
             raise ValueError("a column holds more codes than its row")
     out_array = np.zeros((n, width), dtype=np.float64)
     if n == 0 or width == 0:
         return out_array
+    ids_array = np.empty(n, dtype=np.intp)
+    cdef Py_ssize_t[::1] ids = ids_array
+    for k in range(n):
+        found = PyDict_GetItemWithError(label_id, labels[k])
+        if found is NULL:
+            raise KeyError(labels[k])
+        ids[k] = <Py_ssize_t><object>found
+        if not 0 <= ids[k] < n_labels:
+            raise IndexError(f"line {k}: label {ids[k]} is not one of the {n_labels}")
+    for k in range(n):
+        if opens[ids[k]]:
+            index += 1
+    cdef Py_ssize_t articles = min(index + 1, articles_max)
+    # the articles that have body so far: one flag each (there are at most n)
+    body_array = np.zeros(n + 1, dtype=np.uint8)
+    cdef unsigned char[::1] with_body = body_array
     cdef double[:, ::1] out = out_array
     cdef const double* base = &table[0, 0]
     cdef _Rows room = _Rows()
     cdef double* sums = room.sums_for(width)
+    index = -1
     for k in range(n):
-        label = label_ids[k]
+        label = ids[k]
+        codes[3 + n_offsets] = min(k - last_start, since_max) if last_start >= 0 else since_max + 1
+        if opens[label]:
+            index += 1
+            last_start = k
+        article = max(index, 0)
+        codes[4 + n_offsets] = min(article, article_max)
+        codes[5 + n_offsets] = articles
+        codes[6 + n_offsets] = with_body[article]
+        if holds_body[label]:
+            with_body[article] = 1
         codes[0] = label
-        codes[1] = (label_ids[k - 1] if k > 0 else none) * n_labels + label
-        codes[2] = label * (n_labels + 1) + (label_ids[k + 1] if k + 1 < n else none)
+        codes[1] = (ids[k - 1] if k > 0 else none) * n_labels + label
+        codes[2] = label * (n_labels + 1) + (ids[k + 1] if k + 1 < n else none)
         for o in range(n_offsets):
             j = k + shift[o]
-            codes[3 + o] = label_ids[j] if 0 <= j < n else none
-        codes[3 + n_offsets] = since[k]
-        codes[4 + n_offsets] = article_of[k]
-        codes[5 + n_offsets] = articles
-        codes[6 + n_offsets] = body_before[k]
+            codes[3 + o] = ids[j] if 0 <= j < n else none
         for c in range(n_columns):
             if not 0 <= codes[c] < column_sizes[c]:
                 raise IndexError(f"line {k}: code {codes[c]} of column {c} is out of range")

@@ -1547,6 +1547,8 @@ def features_from_parts(parts: PageParts) -> list[list[str]]:
 
 LABEL_CONTEXT_OFFSETS = (-3, -2, -1, 1, 2, 3)
 SINCE_START_MAX = 6  # lines since the last article opened, capped
+WALK_ARTICLE_MAX = 3  # a line's article, capped (the last code: any later one)
+WALK_ARTICLES_MAX = 5  # the page's number of articles, capped
 _NO_LABEL = "none"
 
 
@@ -1568,8 +1570,8 @@ _PAIR_BEFORE = _LabelStrings("s-1|0:{}|{}")
 _PAIR_AFTER = _LabelStrings("s0|+1:{}|{}")
 _AT_OFFSET = {off: _LabelStrings(f"s{off:+d}:{{}}") for off in LABEL_CONTEXT_OFFSETS}
 _SINCE_START = [f"s:since_start:{k}" for k in range(SINCE_START_MAX + 1)] + ["s:since_start:none"]
-_ARTICLE = [f"s:article:{k}" for k in range(4)]
-_ARTICLES = [f"s:articles:{k}" for k in range(6)]
+_ARTICLE = [f"s:article:{k}" for k in range(WALK_ARTICLE_MAX + 1)]
+_ARTICLES = [f"s:articles:{k}" for k in range(WALK_ARTICLES_MAX + 1)]
 _BODY_BEFORE = ["s:body_before:0", "s:body_before:1"]
 
 
@@ -1620,11 +1622,11 @@ def label_walk(labels: Sequence[str]) -> tuple[list[int], list[int], list[int], 
             index += 1
             last_start = k
         article = max(index, 0)
-        article_of.append(min(article, 3))
+        article_of.append(min(article, WALK_ARTICLE_MAX))
         body_before.append(1 if article in with_body else 0)
         if label.endswith("body"):
             with_body.add(article)
-    return since, article_of, body_before, min(index + 1, 5)
+    return since, article_of, body_before, min(index + 1, WALK_ARTICLES_MAX)
 
 
 def label_context_vocabulary(label_set: Sequence[str]) -> list[list[str]]:

@@ -43,11 +43,13 @@ from segmenter.features import (
     LONG_TOKENS,
     NEIGHBOUR_OFFSETS,
     NEIGHBOUR_PREFIXES,
+    SINCE_START_MAX,
+    WALK_ARTICLE_MAX,
+    WALK_ARTICLES_MAX,
     LineView,
     PageParts,
     label_context_features,
     label_context_vocabulary,
-    label_walk,
 )
 from segmenter._compiled import kernel
 from segmenter.types import CONTENT_ROLES, ModelError, Role
@@ -397,6 +399,9 @@ class CrfModel:
         self._scores = _StateScores(attrs, self.state_weights, self.label_bias)
         self._both_passes: tuple[CrfModel, _StateScores] | None = None  # built on first use
         self._label_codes: tuple[np.ndarray, np.ndarray, dict[str, int]] | None = None  # likewise
+        # what the walk over a first pass's labels reads of each (features.label_walk)
+        self._opens_article = np.array([opens_article(label) for label in self.labels], dtype=np.uint8)
+        self._holds_body = np.array([label.endswith("body") for label in self.labels], dtype=np.uint8)
         self.transitions = np.zeros((len(self.labels), len(self.labels)))
         for (src, dst), weight in info.transitions.items():
             self.transitions[label_id[src], label_id[dst]] = weight
@@ -540,20 +545,22 @@ class CrfModel:
         """A second-pass model's weights of the first pass's labels around each line."""
         if _SCORING is None:
             return _sum_rows(self.state_weights, self.attribute_index, label_context_features(first_labels))
-        # the same sums from codes: no feature strings built, none looked up
+        # the same sums from codes: no feature strings built, none looked up, the walk
+        # over the labels (label_walk) made in the same loop
         code_rows, column_sizes, label_id = self._label_code_rows()
-        since, article_of, body_before, articles = label_walk(first_labels)
         return _SCORING.label_context_scores(
             self.state_weights,
             code_rows,
             column_sizes,
             len(self.labels),
             LABEL_CONTEXT_OFFSETS,
-            np.array([label_id[label] for label in first_labels], dtype=np.intp),
-            np.array(since, dtype=np.intp),
-            np.array(article_of, dtype=np.intp),
-            np.array(body_before, dtype=np.intp),
-            articles,
+            list(first_labels),
+            label_id,
+            self._opens_article,
+            self._holds_body,
+            SINCE_START_MAX,
+            WALK_ARTICLE_MAX,
+            WALK_ARTICLES_MAX,
         )
 
     def _label_code_rows(self) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:

@@ -353,18 +353,23 @@ def test_the_scoring_kernel_refuses_tables_and_codes_it_would_read_past() -> Non
     with pytest.raises(IndexError, match="outside the table"):
         kernel.sum_rows(np.zeros((2, 2)), {"a": 5}, [["a"]])
     model = _second_pass()
-    code_rows, sizes, _ = model._label_code_rows()
-    walk = [np.zeros(1, dtype=np.intp)] * 3
+    code_rows, sizes, label_id = model._label_code_rows()
+    n_labels = len(model.labels)
+
+    def label_scores(labels, ids=label_id, opens=model._opens_article, since_max=F.SINCE_START_MAX):
+        return kernel.label_context_scores(
+            model.state_weights, code_rows, sizes, n_labels, F.LABEL_CONTEXT_OFFSETS, labels, ids,
+            opens, model._holds_body, since_max, F.WALK_ARTICLE_MAX, F.WALK_ARTICLES_MAX,
+        )
+
+    with pytest.raises(KeyError):
+        label_scores(["B-nothing"])
     with pytest.raises(IndexError, match="not one of"):
-        kernel.label_context_scores(
-            model.state_weights, code_rows, sizes, len(model.labels), F.LABEL_CONTEXT_OFFSETS,
-            np.array([len(model.labels)], dtype=np.intp), *walk, 0,
-        )
+        label_scores(["B-body"], ids={"B-body": n_labels})
+    with pytest.raises(ValueError, match="opens an article"):
+        label_scores(["B-body"], opens=model._opens_article[:-1])
     with pytest.raises(IndexError, match="out of range"):
-        kernel.label_context_scores(
-            model.state_weights, code_rows, sizes, len(model.labels), F.LABEL_CONTEXT_OFFSETS,
-            np.array([0], dtype=np.intp), np.array([8], dtype=np.intp), *walk[:2], 0,
-        )
+        label_scores(["B-body", "I-body"], since_max=F.SINCE_START_MAX + 1)
 
 
 # --- the page-context kernel -----------------------------------------------------------
