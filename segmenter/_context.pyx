@@ -192,19 +192,39 @@ cdef struct _Numbers:
     int count
 
 
+# A frozenset's entries hold each word's hash: read with the word's address, the words
+# themselves (strings scattered in memory, a cache miss each) are not touched unless two
+# different objects have the same hash. (CPython before 3.13; after, words are iterated.)
+cdef extern from *:
+    """
+    #if PY_VERSION_HEX < 0x030d0000
+    #define SEGMENTER_SET_ENTRIES 1
+    #define segmenter_set_next(set, pos, key, hash) _PySet_NextEntry(set, pos, key, hash)
+    #else
+    #define SEGMENTER_SET_ENTRIES 0
+    #define segmenter_set_next(set, pos, key, hash) 0
+    #endif
+    """
+    bint SEGMENTER_SET_ENTRIES
+    int segmenter_set_next(PyObject* s, Py_ssize_t* pos, PyObject** key, Py_hash_t* hash)
+
+
 cdef int _number(_Numbers* t, object word) except -1:
-    cdef Py_hash_t h = PyObject_Hash(word)
+    return _number_hashed(t, <PyObject*>word, PyObject_Hash(word))
+
+
+cdef int _number_hashed(_Numbers* t, PyObject* word, Py_hash_t h) except -1:
     cdef Py_ssize_t i = <Py_ssize_t>(<size_t>h & <size_t>t.mask)
     cdef PyObject* found
     while True:
         found = t.words[i]
         if found is NULL:
-            t.words[i] = <PyObject*>word
+            t.words[i] = word
             t.hashes[i] = h
             t.numbers[i] = t.count
             t.count += 1
             return t.count - 1
-        if found == <PyObject*>word or (t.hashes[i] == h and PyObject_RichCompareBool(<object>found, word, Py_EQ)):
+        if found == word or (t.hashes[i] == h and PyObject_RichCompareBool(<object>found, <object>word, Py_EQ)):
             return t.numbers[i]
         i = (i + 1) & t.mask
 
@@ -260,6 +280,9 @@ def page_context(list blank, list positions, list views) -> list:
     cdef list feats, word_sets = [], n_tokens = [], keys = [], heads = []
     cdef dict seen_keys = {}, key_counts = {}
     cdef _Numbers numbers
+    cdef Py_ssize_t entry
+    cdef PyObject* word_at
+    cdef Py_hash_t word_hash
     numbers.words = NULL
     numbers.hashes = NULL
     numbers.numbers = NULL
@@ -320,9 +343,15 @@ def page_context(list blank, list positions, list views) -> list:
         i = 0
         for k in range(n):
             p.start[k] = i
-            for word in <frozenset>word_sets[k]:
-                p.ids[i] = _number(&numbers, word)
-                i += 1
+            if SEGMENTER_SET_ENTRIES:
+                entry = 0
+                while segmenter_set_next(<PyObject*>word_sets[k], &entry, &word_at, &word_hash):
+                    p.ids[i] = _number_hashed(&numbers, word_at, word_hash)
+                    i += 1
+            else:
+                for word in <frozenset>word_sets[k]:
+                    p.ids[i] = _number(&numbers, word)
+                    i += 1
             view = views[k]
             long_line[k] = bool(view.is_long)
             read_also[k] = bool(view.is_read_also)
