@@ -34,7 +34,7 @@ cdef list _best_path(
     ``scores[t, column[j]]`` (its label's score: no array of state scores is built)."""
     cdef Py_ssize_t n = scores.shape[0]
     cdef Py_ssize_t n_states = start.shape[0]
-    cdef Py_ssize_t t, i, j, p, k, best_i
+    cdef Py_ssize_t t, i, j, p, k, best_i, low, high
     cdef double best, score
     if n == 0:
         return []
@@ -45,29 +45,39 @@ cdef list _best_path(
     cdef double[::1] swap
     back_array = np.zeros((n, n_states), dtype=np.intp)
     cdef Py_ssize_t[:, ::1] back = back_array
+    # the inner loops read through plain pointers (a row of transitions, the sources,
+    # the scores so far): the same operations in the same order
+    cdef const Py_ssize_t* source = &sources[0] if sources.shape[0] else NULL
+    cdef const double* row
+    cdef const double* before
+    cdef double* after
     for t in range(1, n):
         k = kinds[t]
+        before = &delta[0]
+        after = &following[0]
         for j in range(n_states):
-            p = first[k, j]
-            if p < first[k, j + 1]:
-                best_i = sources[p]
-                best = into[k, j, best_i] + delta[best_i]
-                for p in range(p + 1, first[k, j + 1]):
-                    i = sources[p]
-                    score = into[k, j, i] + delta[i]
+            row = &into[k, j, 0]
+            low = first[k, j]
+            high = first[k, j + 1]
+            if low < high:
+                best_i = source[low]
+                best = row[best_i] + before[best_i]
+                for p in range(low + 1, high):
+                    i = source[p]
+                    score = row[i] + before[i]
                     if score > best:
                         best = score
                         best_i = i
             else:
                 best_i = 0
-                best = into[k, j, 0] + delta[0]
+                best = row[0] + before[0]
                 for i in range(1, n_states):
-                    score = into[k, j, i] + delta[i]
+                    score = row[i] + before[i]
                     if score > best:
                         best = score
                         best_i = i
             back[t, j] = best_i
-            following[j] = best + scores[t, column[j]]
+            after[j] = best + scores[t, column[j]]
         swap = delta
         delta = following
         following = swap

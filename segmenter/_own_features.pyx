@@ -526,7 +526,7 @@ cdef object _view(str stripped, str sample, str norm, list toks, object words, l
             feats.append("bullet")
         if _quote_start(stripped) if _QUOTE_IN_C else _QUOTE_START_RE.match(stripped):
             feats.append("start:quote")
-    colon = PyUnicode_Find(stripped, ":", 0, n_stripped, 1)
+    colon = PyUnicode_Find(stripped, ":", 0, min(n_stripped, 26), 1)  # only an early one counts
     if 0 < colon <= 25:
         feats.append("colon:early")
         if n_tok > 12:

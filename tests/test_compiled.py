@@ -587,6 +587,17 @@ def test_latin_words_need_a_caseless_latin_character() -> None:
 
 
 @needs_own
+def test_the_own_features_kernel_finds_an_early_colon_only_where_it_counts() -> None:
+    """The kernel looks for a colon among a line's first 26 characters only: one further
+    on is no early colon, whatever comes before it."""
+    lines = [("ب" * at) + ": " + "كلمة " * 14 for at in (0, 1, 24, 25, 26, 27, 60)]
+    compiled, python = _views_both_ways(lines)
+    assert compiled == python
+    early = ["colon:early" in view.own for view in python]
+    assert early == [False, True, True, True, False, False, False]
+
+
+@needs_own
 def test_the_lexicon_filter_lets_every_key_of_the_lexicons_through() -> None:
     """The own-features kernel skips the look-up of a token whose hash slot holds no key
     of a lexicon: every key must have its slot marked, or a feature would be lost."""
