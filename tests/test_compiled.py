@@ -570,6 +570,39 @@ def test_an_expression_is_read_in_c_only_for_its_own_pattern(name: str, line: st
     assert feature not in compiled.own
 
 
+_SITE_LINE = st.lists(st.sampled_from([".", ":", "/", "w", "W", "ſ", "\u212a", "İ", "c", "O", "m", "n", "e", "t", "s", "a", "ب", " ", "1", "_"]), max_size=12)
+
+
+@needs_own
+@settings(max_examples=1500, deadline=None)
+@given(_SITE_LINE.map("".join))
+@example("WWW.ب")
+@example("ب.ſa")
+@example("ب://")
+@example("ب.\u212a")
+def test_the_web_address_gate_passes_every_line_the_expression_matches(line: str) -> None:
+    """The own-features kernel asks the web-address hint only about lines its gate lets
+    through: the gate must let through every line the expression matches."""
+    if F._URL_HINT_RE.search(line):
+        assert F._OWN.read_in_c("url_hint", line), repr(line)
+
+
+@needs_own
+def test_the_web_address_gate_is_kept_only_for_its_own_pattern() -> None:
+    """A period between Arabic letters names no site for the shipped expression; another
+    expression in the tables is asked about the line as it is."""
+    line = "ب.ب x"
+    assert not F._OWN.read_in_c("url_hint", line)
+    other = regex.compile(r"\.")
+    F._OWN.configure(lambda: {**F._own_tables(), "patterns": {**F._own_tables()["patterns"], "url_hint": other, "url": other}})
+    try:
+        compiled = F.line_views([line])[0]
+    finally:
+        F._configure_kernels()
+    assert "url" in compiled.own
+    assert "url" not in F.line_views([line])[0].own
+
+
 @needs_own
 def test_latin_words_need_a_caseless_latin_character() -> None:
     """The own-features kernel looks for ``t.co``, ``twitter``, ``gmt`` and ``utc`` in a
