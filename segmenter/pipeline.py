@@ -24,7 +24,7 @@ from segmenter import metadata as metadata_stage
 from segmenter.assembly import assemble, build_lines
 from segmenter.features import PageParts, page_parts, page_parts_many
 from segmenter.reading import RawLine, sanitize, split_lines
-from segmenter.tagging import LABELS, CrfModel, Decoding, TagResult, label_role, opens_article
+from segmenter.tagging import LABELS, CrfModel, Decoding, TagResult, label_role
 from segmenter.types import ModelError, Page, Role, SegmenterError
 
 T = TypeVar("T")
@@ -260,11 +260,11 @@ def line_labels(parts: PageParts, result: TagResult, n_lines: int) -> tuple[list
     current = 0  # the article of the last tagged line: the blanks after it are in it
     previous = -1
     for position, label, conf in zip(parts.positions, result.labels, result.confidence):
-        if opens_article(label):
+        if label.startswith("B-"):  # opens_article, inline: this runs for every line
             index += 1
         if current and position > previous + 1:
             articles[previous + 1 : position] = [current] * (position - previous - 1)
-        current = max(index, 0)
+        current = index if index > 0 else 0
         roles[position] = role_of[label]
         articles[position] = current
         confidence[position] = conf

@@ -9,6 +9,8 @@ scrapers leave them inside paragraphs.
 
 from __future__ import annotations
 
+from itertools import accumulate, repeat
+from operator import add
 from typing import NamedTuple
 
 import regex
@@ -52,13 +54,13 @@ def split_lines(text: str) -> list[RawLine]:
     lines: list[RawLine] = []
     start = 0
     if "\r" not in text:  # the common case: one str.split, offsets by length
-        *body, last = text.split("\n")
-        for line in body:
-            end = start + len(line)
-            lines.append(RawLine(line, start, end, "\n"))
-            start = end + 1
-        lines.append(RawLine(last, start, len(text), ""))
-        return lines
+        texts = text.split("\n")
+        lengths = list(map(len, texts))
+        starts = list(accumulate(map((1).__add__, lengths), initial=0))
+        newlines = ["\n"] * len(texts)
+        newlines[-1] = ""
+        # built as _make builds a named tuple, by map: no Python call for each line
+        return list(map(tuple.__new__, repeat(RawLine), zip(texts, starts, map(add, starts, lengths), newlines)))
     for match in _LINE_BREAK_RE.finditer(text):
         lines.append(RawLine(text[start : match.start()], start, match.start(), match.group()))
         start = match.end()
