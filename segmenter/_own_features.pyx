@@ -464,11 +464,13 @@ cdef int _DATE_AFTER = 2  # / . or -: _NUMERIC_DATE_RE (\b\d{1,4}[/.\-]\d{1,2}..
 cdef int _HEH_AFTER = 4  # ه: the digit branch of _HIJRI_MARK_RE (\d\s*(?:هـ|ه\b))
 
 
-cdef int _after_digits(str norm) noexcept:
+cdef int _after_digits(str norm, Py_ssize_t* first_am_pm, Py_ssize_t* first_date) noexcept:
     """Which of the date expressions that open with a digit can match ``norm``: an exact
     gate (each needs a digit followed, past white space for two of them, by one of its
     characters; ``\d`` and ``\s`` read from the class table the expressions built), so
-    they are asked only about the lines they may match, not about every line with a digit."""
+    they are asked only about the lines they may match, not about every line with a digit.
+    The first digit each may start at goes to ``first_am_pm`` and ``first_date``: none
+    of their matches starts before it, so they are asked from there."""
     cdef Py_ssize_t i, j, n = len(norm)
     cdef Py_UCS4 after
     cdef int found = 0
@@ -476,6 +478,8 @@ cdef int _after_digits(str norm) noexcept:
         if not _CHAR_TABLE[norm[i]] & _B_DECIMAL:
             continue
         if i + 1 < n and norm[i + 1] in u"/.-":
+            if not found & _DATE_AFTER:
+                first_date[0] = i
             found |= _DATE_AFTER
         j = i + 1
         while j < n and _CHAR_TABLE[norm[j]] & _B_SPACE:
@@ -483,10 +487,21 @@ cdef int _after_digits(str norm) noexcept:
         if j < n:
             after = norm[j]
             if after in u"صمaApP":
+                if not found & _AM_PM_AFTER:
+                    first_am_pm[0] = i
                 found |= _AM_PM_AFTER
             elif after == u"ه":
                 found |= _HEH_AFTER
     return found
+
+
+cdef Py_ssize_t _first_of_two(str text, str one, str other) except -2:
+    """Where ``one`` or ``other`` first occurs in ``text`` (-1: neither)."""
+    cdef Py_ssize_t a = PyUnicode_Find(text, one, 0, len(text), 1)
+    cdef Py_ssize_t b = PyUnicode_Find(text, other, 0, len(text), 1)
+    if a < 0:
+        return b
+    return a if b < 0 or a < b else b
 
 
 cdef inline Py_ssize_t _bucket_long(long value, const long* edges, Py_ssize_t n_edges) noexcept nogil:
@@ -515,6 +530,7 @@ cdef object _view(str stripped, str sample, str norm, list toks, object words, l
     cdef bint has_digit, has_latin, has_at, has_dot, hijri_months = False, read_also_start = False
     cdef bint repeats, matched, hijri_word
     cdef int after_digits
+    cdef Py_ssize_t first_am_pm = 0, first_date = 0, year_at, colon_at
     cdef double punct_share
     cdef list feats
     cdef tuple phrase, own
@@ -667,11 +683,16 @@ cdef object _view(str stripped, str sample, str norm, list toks, object words, l
                     hijri_months = True
     has_digit = digit_tokens > 0 or (flags & _B_DIGIT) != 0
     hijri_word = "هجري" in norm
-    after_digits = _after_digits(norm) if has_digit or hijri_word else 0
+    after_digits = _after_digits(norm, &first_am_pm, &first_date) if has_digit or hijri_word else 0
     if has_digit:
-        if ("19" in norm or "20" in norm) and _YEAR_RE.search(norm):
+        # each expression asked from where its first match could start: a year's
+        # "19" or "20", a time's two digits before its colon (the characters before
+        # are still read, for \b)
+        year_at = _first_of_two(norm, "19", "20")
+        if year_at >= 0 and _YEAR_RE.search(norm, year_at):
             feats.append("date:year")
-        if ":" in norm and _TIME_RE.search(norm):
+        colon_at = PyUnicode_Find(norm, ":", 0, len(norm), 1)
+        if colon_at >= 0 and _TIME_RE.search(norm, max(colon_at - 2, 0)):
             feats.append("date:time")
     if (has_digit or hijri_word) and (
         (after_digits & _HEH_AFTER or hijri_word) and _HIJRI_MARK_RE.search(norm)
@@ -679,9 +700,9 @@ cdef object _view(str stripped, str sample, str norm, list toks, object words, l
     ):
         feats.append("date:hijri")
     if has_digit:
-        if after_digits & _DATE_AFTER and _NUMERIC_DATE_RE.search(norm):
+        if after_digits & _DATE_AFTER and _NUMERIC_DATE_RE.search(norm, max(first_date - 3, 0)):
             feats.append("date:numeric")
-        if after_digits & _AM_PM_AFTER and _AM_PM_RE.search(norm):
+        if after_digits & _AM_PM_AFTER and _AM_PM_RE.search(norm, first_am_pm):
             feats.append("date:ampm")
         if has_latin and _ENGLISH_ORDINAL_RE.search(norm):
             feats.append("date:ordinal")

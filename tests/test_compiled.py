@@ -631,6 +631,23 @@ def test_the_own_features_kernel_finds_an_early_colon_only_where_it_counts() -> 
 
 
 @needs_own
+def test_the_date_expressions_asked_from_their_first_candidate_find_what_they_found() -> None:
+    """The kernel asks the year, time, numeric-date and a.m./p.m. expressions from the
+    first place a match could start: a match at the line's start, after a candidate that
+    is none, and after a letter glued to it (``\\b`` reads the characters before)."""
+    lines = [
+        "2015 عام", "x2015 عام", "عام 19x و 2015", "في 1990م", "عام 20155",
+        "10:30 صباحا", "1:2 ثم 10:30", "a10:30", "الساعة 9:05:33",
+        "2020-1-5 تاريخ", "1234/1/2020", "12345/1/2020", "1-x ثم 1/2/2020", "تاريخ 5.6.2021",
+        "5 م", "5x ثم 7 ص", "الساعة 10 am", "5am", "٥ مساء",
+    ]
+    compiled, python = _views_both_ways(lines)
+    assert compiled == python
+    kinds = {feature for view in python for feature in view.own if feature.startswith("date:")}
+    assert {"date:year", "date:time", "date:numeric", "date:ampm"} <= kinds
+
+
+@needs_own
 def test_the_lexicon_filter_lets_every_key_of_the_lexicons_through() -> None:
     """The own-features kernel skips the look-up of a token whose hash slot holds no key
     of a lexicon: every key must have its slot marked, or a feature would be lost."""
