@@ -12,7 +12,8 @@ first row, plus the pairwise sum of the others: eight running sums, then a fixed
 so the scores are the same bit for bit and so are the labels, ties included.
 :func:`page_scores` is a page's scores from its own and context features in one call,
 :func:`label_context_scores` the second pass's scores of the first pass's labels from
-codes instead of strings; both sum in the same order. ``tests/test_compiled.py`` holds
+codes instead of strings (the walk over the labels made in the same loop); both sum in
+the same order. ``tests/test_compiled.py`` holds
 all three to the NumPy code.
 """
 
