@@ -497,12 +497,11 @@ cdef int _after_digits(str norm, Py_ssize_t* first_am_pm, Py_ssize_t* first_date
 
 
 cdef Py_ssize_t _first_of_two(str text, str one, str other) except -2:
-    """Where ``one`` or ``other`` first occurs in ``text`` (-1: neither)."""
+    """Where ``one`` or ``other`` first occurs in ``text`` (-1: neither); ``other`` is
+    looked for only where it would start before ``one``."""
     cdef Py_ssize_t a = PyUnicode_Find(text, one, 0, len(text), 1)
-    cdef Py_ssize_t b = PyUnicode_Find(text, other, 0, len(text), 1)
-    if a < 0:
-        return b
-    return a if b < 0 or a < b else b
+    cdef Py_ssize_t b = PyUnicode_Find(text, other, 0, len(text) if a < 0 else a + len(other) - 1, 1)
+    return b if b >= 0 else a
 
 
 cdef inline Py_ssize_t _bucket_long(long value, const long* edges, Py_ssize_t n_edges) noexcept nogil:

@@ -51,8 +51,6 @@ def sanitize(text: str) -> str:
 
 def split_lines(text: str) -> list[RawLine]:
     """Split ``text`` into lines with offsets; the empty string is one empty line."""
-    lines: list[RawLine] = []
-    start = 0
     if "\r" not in text:  # the common case: one str.split, offsets by length
         texts = text.split("\n")
         lengths = list(map(len, texts))
@@ -61,6 +59,8 @@ def split_lines(text: str) -> list[RawLine]:
         newlines[-1] = ""
         # built as _make builds a named tuple, by map: no Python call for each line
         return list(map(tuple.__new__, repeat(RawLine), zip(texts, starts, map(add, starts, lengths), newlines)))
+    lines: list[RawLine] = []
+    start = 0
     for match in _LINE_BREAK_RE.finditer(text):
         lines.append(RawLine(text[start : match.start()], start, match.start(), match.group()))
         start = match.end()

@@ -548,6 +548,15 @@ def test_the_signs_read_in_c_are_the_expressions(bullet: str, quote: str, pipe: 
     assert kernel.read_in_c("pipe", pipe) == (len(F._PIPE_RE.findall(pipe)) >= 2), repr(pipe)
 
 
+def _compiled_view_with_patterns(line: str, patterns: dict[str, regex.Pattern]) -> F.LineView:
+    """The own-features kernel's view of ``line`` with some of its expressions replaced."""
+    F._OWN.configure(lambda: {**F._own_tables(), "patterns": {**F._own_tables()["patterns"], **patterns}})
+    try:
+        return F.line_views([line])[0]
+    finally:
+        F._configure_kernels()
+
+
 @needs_own
 @pytest.mark.parametrize(
     ("name", "line", "feature"),
@@ -560,12 +569,7 @@ def test_the_signs_read_in_c_are_the_expressions(bullet: str, quote: str, pipe: 
 )
 def test_an_expression_is_read_in_c_only_for_its_own_pattern(name: str, line: str, feature: str) -> None:
     """Another expression in the tables is asked as it is."""
-    other = regex.compile(r"^x")
-    F._OWN.configure(lambda: {**F._own_tables(), "patterns": {**F._own_tables()["patterns"], name: other}})
-    try:
-        compiled = F.line_views([line])[0]
-    finally:
-        F._configure_kernels()
+    compiled = _compiled_view_with_patterns(line, {name: regex.compile(r"^x")})
     assert feature in F.line_views([line])[0].own
     assert feature not in compiled.own
 
@@ -594,11 +598,7 @@ def test_the_web_address_gate_is_kept_only_for_its_own_pattern() -> None:
     line = "ب.ب x"
     assert not F._OWN.read_in_c("url_hint", line)
     other = regex.compile(r"\.")
-    F._OWN.configure(lambda: {**F._own_tables(), "patterns": {**F._own_tables()["patterns"], "url_hint": other, "url": other}})
-    try:
-        compiled = F.line_views([line])[0]
-    finally:
-        F._configure_kernels()
+    compiled = _compiled_view_with_patterns(line, {"url_hint": other, "url": other})
     assert "url" in compiled.own
     assert "url" not in F.line_views([line])[0].own
 
@@ -636,7 +636,7 @@ def test_the_date_expressions_asked_from_their_first_candidate_find_what_they_fo
     first place a match could start: a match at the line's start, after a candidate that
     is none, and after a letter glued to it (``\\b`` reads the characters before)."""
     lines = [
-        "2015 عام", "x2015 عام", "عام 19x و 2015", "في 1990م", "عام 20155",
+        "2015 عام", "x2015 عام", "عام 19x و 2015", "2015 ثم 19x", "1990 ثم 20x", "رقم 20x ثم 1990", "في 1990م", "عام 20155",
         "10:30 صباحا", "1:2 ثم 10:30", "a10:30", "الساعة 9:05:33",
         "2020-1-5 تاريخ", "1234/1/2020", "12345/1/2020", "1-x ثم 1/2/2020", "تاريخ 5.6.2021",
         "5 م", "5x ثم 7 ص", "الساعة 10 am", "5am", "٥ مساء",
