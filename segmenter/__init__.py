@@ -11,11 +11,12 @@ import logging
 
 from segmenter import _compiled  # first: picks compiled or source modules
 from segmenter.pipeline import Options, Segmenter, SkippedItem, segment
-from segmenter.types import Article, InputError, Line, ModelError, Page, Role, SegmenterError, Tweet
+from segmenter.types import Article, InputError, LabelledPage, Line, ModelError, Page, Role, SegmenterError, Tweet
 
 __all__ = [
     "Article",
     "InputError",
+    "LabelledPage",
     "Line",
     "ModelError",
     "Options",

@@ -48,10 +48,7 @@ def _cmd_label(args: argparse.Namespace) -> int:
             else:
                 yield item.id, item.text
 
-    records = (
-        {"id": page.id, "lines": [line.to_list() for line in page.lines]}
-        for page in seg.segment_many(good_pages(), n_jobs=args.jobs)
-    )
+    records = (page.to_dict() for page in seg.label_many(good_pages(), n_jobs=args.jobs))
     count = write_jsonl(args.output, records)
     log.info("labelled %d pages into %s; %d records skipped", count, args.output, len(rejected))
     return EXIT_REJECTED if rejected else EXIT_OK

@@ -25,7 +25,7 @@ from segmenter.assembly import assemble, build_lines
 from segmenter.features import PageParts, page_parts, page_parts_many
 from segmenter.reading import RawLine, sanitize, split_lines
 from segmenter.tagging import LABELS, CrfModel, Decoding, TagResult, label_role
-from segmenter.types import ModelError, Page, Role, SegmenterError
+from segmenter.types import LabelledPage, Line, ModelError, Page, Role, SegmenterError
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -132,29 +132,39 @@ class Segmenter:
         result = self.model.tag_parts(parts, marginals=self.options.confidence, second_pass=self.options.second_pass)
         return self._page(raw, parts, result, page_id)
 
+    def label(self, text: str, *, page_id: str | None = None) -> LabelledPage:
+        """Label every line of one page, without assembling articles (see :meth:`label_many`)."""
+        raw, parts = _read(text)
+        result = self.model.tag_parts(parts, marginals=self.options.confidence, second_pass=self.options.second_pass)
+        return LabelledPage(_labelled_lines(raw, parts, result), page_id)
+
     def _page(self, raw: list[RawLine], parts: PageParts, result: TagResult, page_id: str | None) -> Page:
         """The page from its lines and their tags: assembled, and enriched if asked."""
-        roles, articles, confidence = line_labels(parts, result, len(raw))
-        page = assemble(build_lines(raw, roles, articles, confidence), page_id=page_id)
+        page = assemble(_labelled_lines(raw, parts, result), page_id=page_id)
         if self.options.metadata:
             for article in page.articles:
                 region = [page.lines[i] for i in article.line_numbers]
                 metadata_stage.enrich_article(article, region, reference=self.options.reference_date)
         return page
 
-    def _segment_batch(self, items: list[tuple[int, object]]) -> list[Page | SkippedItem]:
+    def _segment_batch(
+        self, items: list[tuple[int, object]], assembled: bool = True
+    ) -> list[Page | LabelledPage | SkippedItem]:
         """Pages of ``(position, item)`` pairs, in order; a bad item is skipped and said why.
 
         The pages' lines are measured together (:func:`segmenter.features.page_parts_many`)
         and all pages are tagged together (:meth:`CrfModel.tag_parts_many`), which gives
         the labels :meth:`segment` gives, faster; the garbage collector is
-        paused meanwhile (``Options.pause_gc``).
+        paused meanwhile (``Options.pause_gc``). ``assembled=False`` stops at the
+        labelled lines (:class:`LabelledPage`).
         """
         with collector_paused(self.options.pause_gc):
-            return self._segment_batch_now(items)
+            return self._segment_batch_now(items, assembled)
 
-    def _segment_batch_now(self, items: list[tuple[int, object]]) -> list[Page | SkippedItem]:
-        out: list[Page | SkippedItem | None] = [None] * len(items)
+    def _segment_batch_now(
+        self, items: list[tuple[int, object]], assembled: bool
+    ) -> list[Page | LabelledPage | SkippedItem]:
+        out: list[Page | LabelledPage | SkippedItem | None] = [None] * len(items)
         lines: list[tuple[int, int, object, str | None, list[RawLine]]] = []
         for slot, (index, item) in enumerate(items):
             try:
@@ -170,7 +180,10 @@ class Segmenter:
         )
         for (slot, index, item, page_id, raw, parts), result in zip(read, results):
             try:
-                out[slot] = self._page(raw, parts, result, page_id)
+                if assembled:
+                    out[slot] = self._page(raw, parts, result, page_id)
+                else:
+                    out[slot] = LabelledPage(_labelled_lines(raw, parts, result), page_id)
             except (TypeError, ValueError, SegmenterError) as exc:
                 out[slot] = _skipped(index, item, exc)
         return out  # type: ignore[return-value]  # every slot is filled
@@ -199,40 +212,83 @@ class Segmenter:
         skipped item is appended to ``skipped`` (if given) and logged. Skipping keeps
         the order but not the positions, so pass ids when you skip.
         """
+        return self._many(texts, n_jobs, errors, skipped, assembled=True)  # type: ignore[return-value]
+
+    def label_many(
+        self,
+        texts: Iterable[str | tuple[str, str]],
+        *,
+        n_jobs: int = 1,
+        errors: Literal["raise", "skip"] = "raise",
+        skipped: list[SkippedItem] | None = None,
+    ) -> Iterator[LabelledPage]:
+        """Label every line of many pages, as :meth:`segment_many` does, without
+        assembling articles: each page's lines are those of its :class:`Page`.
+
+        For callers that want the labels alone (``segmenter label``, evaluation
+        against gold lines, the benchmark): articles, related titles and metadata are
+        not built (``Options.metadata`` does not apply). Items, ``n_jobs``, ``errors``
+        and ``skipped`` are as for :meth:`segment_many`.
+        """
+        return self._many(texts, n_jobs, errors, skipped, assembled=False)  # type: ignore[return-value]
+
+    def _many(
+        self,
+        texts: Iterable[str | tuple[str, str]],
+        n_jobs: int,
+        errors: Literal["raise", "skip"],
+        skipped: list[SkippedItem] | None,
+        *,
+        assembled: bool,
+    ) -> Iterator[Page | LabelledPage]:
+        """What :meth:`segment_many` and :meth:`label_many` share; the arguments are checked at the call."""
         if errors not in ("raise", "skip"):
             raise SegmenterError(f"errors must be 'raise' or 'skip', got {errors!r}")
         if n_jobs == -1:
             n_jobs = os.cpu_count() or 1
         if n_jobs < 1:
             raise SegmenterError(f"n_jobs must be >= 1 or -1, got {n_jobs}")
-        outcomes: Iterator[Page | SkippedItem]
+        return self._outcomes(texts, n_jobs, errors, skipped, assembled)
+
+    def _outcomes(
+        self,
+        texts: Iterable[str | tuple[str, str]],
+        n_jobs: int,
+        errors: Literal["raise", "skip"],
+        skipped: list[SkippedItem] | None,
+        assembled: bool,
+    ) -> Iterator[Page | LabelledPage]:
+        outcomes: Iterator[Page | LabelledPage | SkippedItem]
         if n_jobs == 1:
             outcomes = (
-                outcome for batch in chunked(enumerate(texts), _BATCH_SIZE) for outcome in self._segment_batch(batch)
+                outcome
+                for batch in chunked(enumerate(texts), _BATCH_SIZE)
+                for outcome in self._segment_batch(batch, assembled)
             )
         else:
-            outcomes = self._segment_in_workers(texts, n_jobs)
+            outcomes = self._segment_in_workers(texts, n_jobs, assembled)
+        caller = "segment_many" if assembled else "label_many"
         for outcome in outcomes:
-            if isinstance(outcome, Page):
+            if not isinstance(outcome, SkippedItem):
                 yield outcome
                 continue
             if errors == "raise":
-                raise SegmenterError(f"item {outcome.index} of segment_many: {outcome.reason}")
-            log.warning("segment_many skipped item %d: %s", outcome.index, outcome.reason)
+                raise SegmenterError(f"item {outcome.index} of {caller}: {outcome.reason}")
+            log.warning("%s skipped item %d: %s", caller, outcome.index, outcome.reason)
             if skipped is not None:
                 skipped.append(outcome)
 
     def _segment_in_workers(
-        self, texts: Iterable[str | tuple[str, str]], n_jobs: int
-    ) -> Iterator[Page | SkippedItem]:
+        self, texts: Iterable[str | tuple[str, str]], n_jobs: int, assembled: bool = True
+    ) -> Iterator[Page | LabelledPage | SkippedItem]:
         with ProcessPoolExecutor(
             max_workers=n_jobs,
             initializer=_init_worker,
             initargs=(self.worker_spec(),),
         ) as pool:
-            pending: deque[Future[list[Page | SkippedItem]]] = deque()
+            pending: deque[Future[list[Page | LabelledPage | SkippedItem]]] = deque()
             for chunk in chunked(enumerate(texts), _CHUNK_SIZE):
-                pending.append(pool.submit(_segment_chunk, chunk))
+                pending.append(pool.submit(_segment_chunk, chunk, assembled))
                 if len(pending) >= n_jobs * _MAX_IN_FLIGHT_PER_JOB:
                     yield from pending.popleft().result()
             while pending:
@@ -281,6 +337,12 @@ class SkippedItem:
     index: int  # position in the input
     page_id: str | None  # the id, when the item was an (id, text) pair
     reason: str
+
+
+def _labelled_lines(raw: list[RawLine], parts: PageParts, result: TagResult) -> list[Line]:
+    """Every line of a page with its role, article and confidence (blank lines too)."""
+    roles, articles, confidence = line_labels(parts, result, len(raw))
+    return build_lines(raw, roles, articles, confidence)
 
 
 def _read(text: str) -> tuple[list[RawLine], PageParts]:
@@ -348,9 +410,11 @@ def _init_worker(spec: WorkerSpec) -> None:
     _WORKER = spec.build()
 
 
-def _segment_chunk(items: list[tuple[int, str | tuple[str, str]]]) -> list[Page | SkippedItem]:
+def _segment_chunk(
+    items: list[tuple[int, str | tuple[str, str]]], assembled: bool = True
+) -> list[Page | LabelledPage | SkippedItem]:
     assert _WORKER is not None, "worker not initialised"
-    return _WORKER._segment_batch(items)  # type: ignore[arg-type]
+    return _WORKER._segment_batch(items, assembled)  # type: ignore[arg-type]
 
 
 _DEFAULT: Segmenter | None = None

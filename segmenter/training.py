@@ -218,11 +218,11 @@ def model_labeller(model: CrfModel, *, second_pass: bool = True) -> Callable[[st
     seg = Segmenter(model=model, options=Options(confidence=False, metadata=False, second_pass=second_pass))
 
     def label(text: str) -> list[tuple[Role, int, str]]:
-        return [(line.role, line.article, line.text) for line in seg.segment(text).lines]
+        return [(line.role, line.article, line.text) for line in seg.label(text).lines]
 
     def label_many(texts: Iterable[str]) -> Iterator[list[tuple[Role, int, str]]]:
-        """The same for many pages, tagged together as ``segmenter label`` does (segment_many)."""
-        return ([(line.role, line.article, line.text) for line in page.lines] for page in seg.segment_many(texts))
+        """The same for many pages, tagged together as ``segmenter label`` does (label_many)."""
+        return ([(line.role, line.article, line.text) for line in page.lines] for page in seg.label_many(texts))
 
     label.many = label_many  # type: ignore[attr-defined]
     return label

@@ -144,6 +144,23 @@ class Article:
 
 
 @dataclass(slots=True)
+class LabelledPage:
+    """A page's lines, each with its role and article: what ``segmenter label`` writes.
+
+    :meth:`segmenter.Segmenter.label_many` gives these when only the labels are wanted;
+    they are the lines of the :class:`Page` that ``segment_many`` would build, without
+    the articles assembled from them.
+    """
+
+    lines: list[Line]
+    id: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ANNOTATION.md record: ``{"id", "lines": [[role, article, text], ...]}``."""
+        return {"id": self.id, "lines": [line.to_list() for line in self.lines]}
+
+
+@dataclass(slots=True)
 class Page:
     """A segmented page: every line labelled, and the articles built from them."""
 

@@ -153,23 +153,49 @@ def test_segment_many_tags_in_batches_what_segment_tags_alone(segmenter_instance
     ]
 
 
+@SETTINGS
+@given(st.lists(page_like, max_size=6))
+def test_label_many_gives_the_lines_segment_many_gives(segmenter_instance: Segmenter, texts: list[str]) -> None:
+    """The labels-only path stops before assembly: the same lines, confidences and offsets."""
+    from segmenter import LabelledPage
+
+    items = [(f"p{i}", t) for i, t in enumerate(texts)]
+    pages = list(segmenter_instance.segment_many(items))
+    labelled = list(segmenter_instance.label_many(items))
+    assert all(isinstance(p, LabelledPage) for p in labelled)
+    assert [(p.id, p.lines) for p in labelled] == [(p.id, p.lines) for p in pages]
+    assert [p.to_dict() for p in labelled] == [{"id": p.id, "lines": p.to_dict()["lines"]} for p in pages]
+    assert [segmenter_instance.label(t).lines for t in texts] == [p.lines for p in pages]
+
+
+def test_label_many_in_workers_keeps_order_and_lines(segmenter_instance: Segmenter, seed_pages) -> None:
+    items = [(f"p{i}", p.text) for i, p in enumerate(seed_pages)] * 8
+    serial = list(segmenter_instance.label_many(items))
+    assert list(segmenter_instance.label_many(items, n_jobs=2)) == serial
+    assert [p.lines for p in serial] == [p.lines for p in segmenter_instance.segment_many(items)]
+
+
+@pytest.mark.parametrize("method", ["segment_many", "label_many"])
 @pytest.mark.parametrize("n_jobs", [1, 2])
 def test_segment_many_reports_a_bad_item_and_loses_nothing_else(
-    segmenter_instance: Segmenter, seed_pages, n_jobs: int
+    segmenter_instance: Segmenter, seed_pages, n_jobs: int, method: str
 ) -> None:
     from segmenter import SkippedItem
 
+    many = getattr(segmenter_instance, method)
     good = [(f"p{i}", p.text) for i, p in enumerate(seed_pages)]
     items: list = good[:2] + [("bad", None), b"bytes", ("too", "many", "parts")] + good[2:] * 10
-    with pytest.raises(SegmenterError, match="item 2 of segment_many"):
-        list(segmenter_instance.segment_many(items, n_jobs=n_jobs))
+    with pytest.raises(SegmenterError, match=f"item 2 of {method}"):
+        list(many(items, n_jobs=n_jobs))
     skipped: list[SkippedItem] = []
-    pages = list(segmenter_instance.segment_many(items, n_jobs=n_jobs, errors="skip", skipped=skipped))
+    pages = list(many(items, n_jobs=n_jobs, errors="skip", skipped=skipped))
     assert [p.id for p in pages] == [i for i, _ in good[:2] + good[2:] * 10]
     assert [(s.index, s.page_id) for s in skipped] == [(2, "bad"), (3, None), (4, "too")]
     assert "page must be str" in skipped[0].reason and "bytes" in skipped[1].reason
     with pytest.raises(SegmenterError, match="errors must be"):
-        list(segmenter_instance.segment_many(items, errors="ignore"))
+        many(items, errors="ignore")  # checked at the call, before any page
+    with pytest.raises(SegmenterError, match="n_jobs must be"):
+        many(items, n_jobs=0)
 
 
 def test_segment_many_does_not_skip_a_model_that_cannot_load(tmp_path: Path, seed_pages) -> None:
