@@ -423,9 +423,12 @@ def _light_stem(tok: str) -> str:
     return tok
 
 
+CONTENT_MIN_CHARS = 3  # a shorter token is no content word
+
+
 def _content_word(tok: str) -> str | None:
     """The stem of a content word, None for short words, stop words and numbers."""
-    if len(tok) < 3 or tok in _STOPWORDS or tok.isdigit():
+    if len(tok) < CONTENT_MIN_CHARS or tok in _STOPWORDS or tok.isdigit():
         return None
     return _light_stem(tok)
 
@@ -627,6 +630,15 @@ def _measure_tables() -> dict[str, object]:
         "bits": {"arabic": _B_ARABIC, "latin": _B_LATIN, "punct": _B_PUNCT, "word": _B_WORD},
         "normalise_table": _NORMALISE_TABLE,
         "content_word": _content_word,
+        # what _content_word does, for the kernel to do it in C (only while it is this one)
+        "content_word_rules": {
+            "content_word": _content_word,
+            "min_chars": CONTENT_MIN_CHARS,
+            "stopwords": _STOPWORDS,
+            "prefixes": [a for _, group in _PREFIXES_BY_LENGTH for a in sorted(group)],
+            "suffixes": [a for _, group in _SUFFIXES_BY_LENGTH for a in sorted(group)],
+            "min_stem": MIN_STEM,
+        },
         "memo_limit": _CONTENT_WORD_CACHE_SIZE,
         "tatweel": araby.TATWEEL,
         "max_chars": MAX_FEATURE_CHARS,

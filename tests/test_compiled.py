@@ -834,6 +834,45 @@ def test_the_compiled_lines_are_the_pythons_on_any_text(texts: list[str]) -> Non
     assert compiled == python
 
 
+_AFFIX_LETTERS = "".join(sorted(set("".join((*F._PREFIXES, *F._SUFFIXES))))) + "رسمعنك"
+_STEM_WORDS = st.one_of(
+    st.text(st.sampled_from(_AFFIX_LETTERS), min_size=1, max_size=9),  # affixes on short stems
+    st.text(st.sampled_from("0123٠١٢٣۴²½"), min_size=1, max_size=4),  # digits, and numbers that are not
+    st.sampled_from(sorted(F._STOPWORDS)),
+    st.builds(lambda p, w, x: p + w + x, st.sampled_from(F._PREFIXES), st.text(st.sampled_from(_AFFIX_LETTERS), max_size=4), st.sampled_from(F._SUFFIXES)),
+)
+
+
+@needs_measure
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_STEM_WORDS, min_size=1, max_size=12).map(" ".join), min_size=1, max_size=4))
+@example(["والكتاب وللمدرسة بالمعلمين فالهما كالذي ومعلمات لهما بين عند ١٢٣ 2²"])
+def test_the_kernel_stems_new_tokens_as_content_word_does(samples: list[str]) -> None:
+    """A new token's stem, made in C by ``_content_word``'s rules, is the Python's."""
+    F._configure_kernels()  # an empty table: every token is new to the kernel
+    compiled, python = _measures_both_ways(samples)
+    assert compiled.words == python.words
+    assert compiled == python
+
+
+@needs_measure
+def test_the_kernel_stems_in_c_only_by_the_rules_of_the_content_word_in_use() -> None:
+    kernel = F._MEASURE
+    rules = F._measure_tables()["content_word_rules"]
+    try:
+        # another content-word function is called, not stood in for by the shipped rules
+        kernel.configure(lambda: {**F._measure_tables(), "content_word": lambda token: token[::-1]})
+        assert kernel.measure(["كلمات جديدة"])[2] == [frozenset({"تاملك", "هديدج"})]  # normalised: ة as ه
+        kernel.configure(lambda: {**F._measure_tables(), "content_word_rules": {**rules, "prefixes": ["والله"]}})
+        with pytest.raises(ValueError, match="affixes are strings"):
+            kernel.measure(["a"])
+        kernel.configure(lambda: {**F._measure_tables(), "content_word_rules": {**rules, "suffixes": ["ه", "ات"]}})
+        with pytest.raises(ValueError, match="longest first"):
+            kernel.measure(["a"])
+    finally:
+        F._configure_kernels()
+
+
 @needs_measure
 def test_the_measuring_kernel_forgets_its_tokens_when_full() -> None:
     """The table of tokens seen is bounded as the Python memo is: emptied when full, and
