@@ -8,7 +8,8 @@ state scores), which :mod:`segmenter.tagging` uses in place of its NumPy steps, 
 ``segmenter/_measure.pyx`` (a line's marks, classes, tokens and content words),
 ``segmenter/_own_features.pyx`` (a line's own features) and ``segmenter/_context.pyx``
 (the page-context features), which :mod:`segmenter.features` uses in place of its
-Python. Without
+Python, and ``segmenter/_assembly.pyx`` (a page's ``Line`` objects), which
+:mod:`segmenter.assembly` uses in place of ``map``. Without
 them, or with ``SEGMENTER_PURE_PYTHON=1`` set at build time, the build goes on and the
 package runs as pure Python.
 
@@ -27,7 +28,15 @@ from pathlib import Path
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
-COMPILED_MODULES = ("segmenter.features", "segmenter._decoding", "segmenter._scoring", "segmenter._context", "segmenter._own_features", "segmenter._measure")
+COMPILED_MODULES = (
+    "segmenter.features",
+    "segmenter._decoding",
+    "segmenter._scoring",
+    "segmenter._context",
+    "segmenter._own_features",
+    "segmenter._measure",
+    "segmenter._assembly",
+)
 
 
 def _source(module: str) -> Path:

@@ -6,7 +6,8 @@ extension module before a ``.py`` of the same name, so after an edit of the sour
 stale build would run silently; this module, imported first by the package, loads the
 source instead (with a warning) when the stamp does not match it, when there is no
 stamp, or when ``SEGMENTER_PURE_PYTHON=1`` is set. A kernel written for Cython
-(``_decoding.pyx``, ``_scoring.pyx``, ``_measure.pyx``, ``_own_features.pyx``, ``_context.pyx``) has no
+(``_decoding.pyx``, ``_scoring.pyx``, ``_measure.pyx``, ``_own_features.pyx``, ``_context.pyx``,
+``_assembly.pyx``) has no
 Python source of its own: :func:`kernel` gives None then, and its caller runs its own
 Python or NumPy code.
 """
@@ -23,7 +24,14 @@ from pathlib import Path
 from types import ModuleType
 
 COMPILABLE = ("segmenter.features",)  # Python modules, compiled as they are
-KERNELS = ("segmenter._decoding", "segmenter._scoring", "segmenter._context", "segmenter._own_features", "segmenter._measure")  # modules written for Cython, optional
+KERNELS = (  # modules written for Cython, optional
+    "segmenter._decoding",
+    "segmenter._scoring",
+    "segmenter._context",
+    "segmenter._own_features",
+    "segmenter._measure",
+    "segmenter._assembly",
+)
 
 
 def _use_source(name: str, source: Path) -> None:

@@ -15,12 +15,15 @@ from functools import cache
 
 import regex
 
+from segmenter._compiled import kernel
 from segmenter.features import normalize, tokens_of
 from segmenter.lexicons import load as load_lexicon
 from segmenter.metadata import posts_from_lines
 from segmenter.reading import RawLine
 from segmenter.types import Article, Line, Page, Role
 
+# the lines made in C (segmenter/_assembly.pyx), if built: the same objects map makes
+_LINES = kernel("segmenter._assembly")
 _BULLET_PREFIX_RE = regex.compile(r"^\s*(?:[•●▪■◦◆◇►▶◀◄▸‣⁃∙·○□➤➢✓✔★☆\-\*–—»>]+|\d{1,2}\s*[.)\-]|[\u0660-\u0669]{1,2}\s*[.)\-])\s*")
 
 
@@ -55,10 +58,16 @@ def strip_bullet(text: str) -> str:
 def build_lines(
     raw: Sequence[RawLine], roles: Sequence[Role], articles: Sequence[int], confidence: Sequence[float]
 ) -> list[Line]:
+    """Each raw line with its role, article and confidence, as a :class:`Line`."""
     if not raw:
         return []
     texts, starts, ends, newlines = zip(*raw)  # columns: the lines built by map, not a loop
-    return list(map(Line, texts, roles, articles, starts, ends, confidence, newlines))
+    if not len(texts) == len(roles) == len(articles) == len(confidence):
+        raise ValueError("one role, article and confidence per line expected")
+    columns = (texts, roles, articles, starts, ends, confidence, newlines)
+    if _LINES is not None and all(type(column) in (list, tuple) for column in columns):
+        return _LINES.instances(Line, columns)
+    return list(map(Line, *columns))
 
 
 def assemble(lines: list[Line], *, page_id: str | None = None) -> Page:

@@ -32,7 +32,7 @@ import regex
 import segmenter
 from segmenter import _compiled
 from segmenter import features as F
-from segmenter import tagging
+from segmenter import assembly, tagging
 from segmenter.io import read_gold
 from segmenter.pipeline import default_model_paths
 from segmenter.tagging import NEG_INF, CrfModel, short_lines
@@ -45,6 +45,7 @@ needs_scoring = pytest.mark.skipif(tagging._SCORING is None, reason="the scoring
 needs_context = pytest.mark.skipif(F._CONTEXT is None, reason="the page-context kernel is not built here")
 needs_own = pytest.mark.skipif(F._OWN is None, reason="the own-features kernel is not built here")
 needs_measure = pytest.mark.skipif(F._MEASURE is None, reason="the measuring kernel is not built here")
+needs_lines = pytest.mark.skipif(assembly._LINES is None, reason="the line-making kernel is not built here")
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +75,7 @@ def test_compiled_modules_reports_what_runs() -> None:
         + ["segmenter._context"] * (F._CONTEXT is not None)
         + ["segmenter._own_features"] * (F._OWN is not None)
         + ["segmenter._measure"] * (F._MEASURE is not None)
+        + ["segmenter._assembly"] * (assembly._LINES is not None)
     )
     assert segmenter.compiled_modules() == expected
 
@@ -85,7 +87,7 @@ def test_the_build_is_from_the_current_source() -> None:
         assert _compiled.build_is_current(Path(tagging._KERNEL.__file__))
     if tagging._SCORING is not None:
         assert _compiled.build_is_current(Path(tagging._SCORING.__file__))
-    for module in (F._CONTEXT, F._OWN):
+    for module in (F._CONTEXT, F._OWN, F._MEASURE, assembly._LINES):
         if module is not None:
             assert _compiled.build_is_current(Path(module.__file__))
 
@@ -910,3 +912,92 @@ def test_the_measuring_kernel_refuses_what_it_cannot_read() -> None:
         F._configure_kernels()
     compiled, python = _measures_both_ways(["كلمة_لم_تر_قبل"])
     assert compiled == python
+
+
+# --- the line-making kernel (segmenter/_assembly.pyx) ---------------------------------
+
+
+def _lines_both_ways(raw, roles, articles, confidence):
+    """``build_lines`` from the kernel, then by ``map`` over the class."""
+    made = assembly.build_lines(raw, roles, articles, confidence)
+    kernel, assembly._LINES = assembly._LINES, None
+    try:
+        return made, assembly.build_lines(raw, roles, articles, confidence)
+    finally:
+        assembly._LINES = kernel
+
+
+@needs_lines
+@settings(max_examples=100, deadline=None)
+@given(st.text(st.sampled_from("اب \n\r\t.x"), max_size=200), st.randoms(use_true_random=False))
+def test_the_kernel_makes_the_lines_map_makes(text: str, rnd) -> None:
+    from segmenter.reading import split_lines
+    from segmenter.types import Role
+
+    raw = split_lines(text)
+    roles = [rnd.choice(list(Role)) for _ in raw]
+    articles = [rnd.randrange(4) for _ in raw]
+    confidence = [rnd.random() for _ in raw]
+    made, mapped = _lines_both_ways(raw, roles, articles, confidence)
+    assert made == mapped
+    assert all(type(line) is type(other) for line, other in zip(made, mapped))
+    if made:  # a real object: its fields can be set, it is tracked and freed as map's are
+        import gc
+
+        assert gc.is_tracked(made[0]) == gc.is_tracked(mapped[0])
+        made[0].article = 7
+        assert made[0].article == 7 and made[0].to_list()[1] == 7
+
+
+@needs_lines
+def test_the_kernel_holds_one_reference_to_each_field() -> None:
+    import sys
+
+    from segmenter.reading import split_lines
+    from segmenter.types import Role
+
+    text = "".join(["سطر فريد للاختبار", "\n", "x"])
+    raw = split_lines(text)
+    first = raw[0].text
+    held = sys.getrefcount(first)  # counted outside the asserts, whose rewriting keeps values
+    lines = assembly.build_lines(raw, [Role.BODY] * 2, [0, 0], [0.5, 1.0])
+    with_lines = sys.getrefcount(first)
+    del lines
+    after = sys.getrefcount(first)
+    assert (with_lines, after) == (held + 1, held)
+
+
+@needs_lines
+def test_the_line_kernel_refuses_a_class_it_cannot_vouch_for() -> None:
+    import dataclasses
+
+    from segmenter.types import Line
+
+    kernel = assembly._LINES
+
+    @dataclasses.dataclass(slots=True)
+    class Checked:
+        a: int
+
+        def __post_init__(self) -> None:
+            raise AssertionError
+
+    @dataclasses.dataclass
+    class Unslotted:
+        a: int
+
+    @dataclasses.dataclass(slots=True)
+    class Derived(Line):
+        extra: int = 0
+
+    for cls, reason in ((Checked, "__post_init__"), (Unslotted, "not a slotted"), (int, "not a slotted"), (Derived, "not a slot of the class")):
+        with pytest.raises(TypeError, match=reason):
+            kernel.instances(cls, ([1],))
+    with pytest.raises(TypeError, match="takes 7 columns"):
+        kernel.instances(Line, ([],))
+    with pytest.raises(ValueError, match="different lengths"):
+        kernel.instances(Line, (["a"], [], [], [], [], [], []))
+    with pytest.raises(TypeError, match="a list or a tuple"):
+        kernel.instances(Line, (iter(["a"]), [], [], [], [], [], []))
+    with pytest.raises(ValueError, match="one role, article and confidence per line"):
+        assembly.build_lines([("a", 0, 1, "")], [], [], [])

@@ -1,0 +1,110 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False
+"""Stage 4's lines made in C: a page's :class:`segmenter.types.Line` objects from columns.
+
+An optional build (``setup.py``): :func:`segmenter.assembly.build_lines` maps ``Line``
+over its columns when this module is not built, and that is the definition followed
+here. There, each line is a call of the dataclass's ``__init__``, which ``dataclasses``
+writes as Python source and ``exec``-s: a frame and seven attribute stores run as
+bytecode for every line of every page, blank lines included (about 2,500 instructions
+a line, a twentieth of the labelling).
+
+Here each object is allocated by its type and its fields are written into their slots,
+as that ``__init__`` writes them. This is done only for a class it can vouch for: a
+slotted dataclass whose fields are all set by ``__init__`` (no defaults made by a
+factory are skipped: every field is given), with no ``__post_init__``, and whose
+fields are plain slots of the class itself. Anything else is refused, and the caller
+calls the class. ``tests/test_compiled.py`` holds the lines to those ``map`` makes.
+"""
+
+import dataclasses
+from types import MemberDescriptorType
+
+from cpython.object cimport PyObject
+from cpython.ref cimport Py_INCREF
+
+cdef extern from "Python.h":
+    ctypedef PyObject* (*allocfunc)(PyTypeObject* cls, Py_ssize_t n_items)
+    ctypedef struct PyTypeObject:
+        allocfunc tp_alloc
+    ctypedef struct PyMemberDef:
+        const char* name
+        int type
+        Py_ssize_t offset
+        int flags
+    ctypedef struct PyMemberDescrObject:
+        PyMemberDef* d_member
+    int T_OBJECT_EX
+    int READONLY
+    object PyList_New(Py_ssize_t n)
+    void PyList_SET_ITEM(object l, Py_ssize_t i, PyObject* o)  # steals o
+    PyObject* PySequence_Fast_GET_ITEM(object o, Py_ssize_t i)
+    Py_ssize_t PySequence_Fast_GET_SIZE(object o)
+    int PyTuple_CheckExact(object o)
+    int PyList_CheckExact(object o)
+
+cdef enum:
+    _MAX_FIELDS = 16
+
+cdef dict _LAYOUTS = {}  # class -> tuple of its fields' slot offsets, in field order
+
+
+cdef tuple _layout(type cls):
+    """The slot offset of each field of ``cls``, in ``__init__``'s order; refuses a class
+    whose ``__init__`` may do more than store its arguments."""
+    found = _LAYOUTS.get(cls)
+    if found is not None:
+        return <tuple>found
+    if not dataclasses.is_dataclass(cls) or "__slots__" not in cls.__dict__:
+        raise TypeError(f"{cls.__name__} is not a slotted dataclass")
+    if hasattr(cls, "__post_init__"):
+        raise TypeError(f"{cls.__name__} has a __post_init__")
+    fields = dataclasses.fields(cls)
+    if len(fields) > _MAX_FIELDS:
+        raise TypeError(f"{cls.__name__} has more than {_MAX_FIELDS} fields")
+    offsets = []
+    for field in fields:
+        if not field.init:
+            raise TypeError(f"{cls.__name__}.{field.name} is not set by __init__")
+        descr = cls.__dict__.get(field.name)
+        if type(descr) is not MemberDescriptorType or descr.__objclass__ is not cls:
+            raise TypeError(f"{cls.__name__}.{field.name} is not a slot of the class")
+        member = (<PyMemberDescrObject*>descr).d_member
+        if member.type != T_OBJECT_EX or member.flags & READONLY:
+            raise TypeError(f"{cls.__name__}.{field.name} is not a writable object slot")
+        offsets.append(member.offset)
+    layout = tuple(offsets)
+    _LAYOUTS[cls] = layout
+    return layout
+
+
+def instances(type cls, tuple columns) -> list:
+    """``list(map(cls, *columns))`` for a slotted dataclass ``cls`` (see the module's
+    docstring): one column (a list or tuple) per field, in field order, of one length."""
+    layout = _layout(cls)
+    cdef Py_ssize_t n_fields = len(layout), f, i, n
+    cdef Py_ssize_t offsets[_MAX_FIELDS]
+    if len(columns) != n_fields:
+        raise TypeError(f"{cls.__name__} takes {n_fields} columns, got {len(columns)}")
+    for f in range(n_fields):
+        offsets[f] = layout[f]
+        column = columns[f]
+        if not (PyList_CheckExact(column) or PyTuple_CheckExact(column)):
+            raise TypeError("a column is a list or a tuple")
+    n = PySequence_Fast_GET_SIZE(columns[0]) if n_fields else 0
+    for f in range(n_fields):
+        if PySequence_Fast_GET_SIZE(columns[f]) != n:
+            raise ValueError("the columns are of different lengths")
+    cdef PyTypeObject* tp = <PyTypeObject*>cls
+    cdef PyObject* obj
+    cdef PyObject* value
+    out = PyList_New(n)
+    for i in range(n):
+        obj = tp.tp_alloc(tp, 0)
+        if obj is NULL:
+            raise MemoryError()  # the list's empty places are NULL, which it can free
+        for f in range(n_fields):
+            value = PySequence_Fast_GET_ITEM(columns[f], i)
+            Py_INCREF(<object>value)
+            (<PyObject**>((<char*>obj) + offsets[f]))[0] = value
+        PyList_SET_ITEM(out, i, obj)
+    return out
