@@ -405,6 +405,21 @@ def speed_table(speed: dict[str, Any]) -> str:
             f"| {name} (end to end) | {_fmt(r['pages'])} | {_fmt(r['pages_per_s'])} | {r['mb_per_s']:.2f} | "
             f"{_fmt(r['lines_per_s'])} | {r['maxrss_mb']:.0f} (tree {r['tree_rss_mb']:.0f}) | {ratio} | — |"
         )
+    mixed = speed.get("peers_interleaved")
+    if mixed:
+        peers = list(mixed["x_peer"])
+        rows += [
+            "",
+            f"The segmenter against each peer, interleaved (the same first {mixed['pages']:,} pages, "
+            f"{mixed['chunk']} at a time, in one process on one core; total seconds):",
+            "",
+            "| | segmenter | " + " | ".join(peers) + " |",
+            "|---|---:|" + "---:|" * len(peers),
+            f"| seconds | {mixed['seconds']['segmenter']:.2f} | "
+            + " | ".join(f"{mixed['seconds'][p]:.2f}" for p in peers)
+            + " |",
+            "| segmenter × the peer's speed | 1.00 | " + " | ".join(f"{mixed['x_peer'][p]:.2f}" for p in peers) + " |",
+        ]
     return "\n".join(rows)
 
 
@@ -715,6 +730,30 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         )
         speed["labelling"][name]["x_rules_interleaved"] = mixed["seconds"]["rules"] / mixed["seconds"][name]
         speed.setdefault("interleaved", {})[name] = mixed
+    peers = [s for s in systems if s in PEERS]
+    if "segmenter" in systems and peers:
+        # the speed targets are ratios to the peers: the segmenter and every peer label the
+        # same pages in turn, chunk by chunk, in one process, as the rules script does above
+        limit = slow_pages
+        log(f"speed interleaved: segmenter and {', '.join(peers)} on {limit} pages, {INTERLEAVE_CHUNK} at a time")
+        mixed = _run_worker(
+            {
+                "mode": "interleaved",
+                "systems": ["segmenter", *peers],
+                "model": model,
+                "corpus": str(corpus_path),
+                "limit": limit,
+                "warmup": min(cfg["warmup"], limit),
+                "chunk": INTERLEAVE_CHUNK,
+            }
+        )
+        speed["peers_interleaved"] = {
+            "pages": mixed["pages"],
+            "chunk": mixed["chunk"],
+            "seconds": mixed["seconds"],
+            # how many times as fast as each peer the segmenter is
+            "x_peer": {peer: mixed["seconds"][peer] / mixed["seconds"]["segmenter"] for peer in peers},
+        }
     if any(s in PEERS for s in systems) and slow_pages < n_pages:
         speed["notes"].append(
             f"jusText, trafilatura and boilerpy3 are timed on the first {slow_pages:,} corpus pages, "

@@ -157,6 +157,7 @@ def test_quick_run_writes_tables_and_results(tmp_path, corpus_file, model_path):
     assert set(mixed["seconds"]) == {"rules", "segmenter"} and all(t > 0 for t in mixed["seconds"].values())
     assert labelling["segmenter"]["x_rules_interleaved"] == mixed["seconds"]["rules"] / mixed["seconds"]["segmenter"]
     assert len(results["speed"]["clean"]) == 2
+    assert "peers_interleaved" not in results["speed"]  # no peer was asked for
     assert results["scaling"]["length"]["segmenter"]["points"]
     tables = (tmp_path / "tables.md").read_text(encoding="utf-8")
     assert "| role macro-F1 |" in tables and "pages/s" in tables and "× rules, interleaved" in tables
@@ -165,3 +166,23 @@ def test_quick_run_writes_tables_and_results(tmp_path, corpus_file, model_path):
     except ImportError:
         return
     assert (tmp_path / "plot.png").stat().st_size > 0
+
+
+def test_quick_run_times_the_segmenter_against_a_peer_interleaved(tmp_path, corpus_file, model_path):
+    """The targets are ratios to the peers: the segmenter and a peer label the same pages in turn."""
+    peer = next((name for name in ("boilerpy3", "justext", "trafilatura") if peers.available(name)), None)
+    if peer is None:
+        pytest.skip("no peer is installed (they are in the 'bench' extra)")
+    argv = [
+        "--quick", "--corpus", str(corpus_file), "--systems", f"segmenter,{peer}", "--repeats", "1",
+        "--accuracy-pages", "5", "--clean-pages", "10", "--out", str(tmp_path), "--plot", str(tmp_path / "plot.png"),
+    ]  # fmt: skip
+    if model_path is not None:
+        argv += ["--model", str(model_path)]
+    assert run_main(argv) == 0
+    mixed = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))["speed"]["peers_interleaved"]
+    assert set(mixed["seconds"]) == {"segmenter", peer} and all(t > 0 for t in mixed["seconds"].values())
+    assert mixed["x_peer"][peer] == mixed["seconds"][peer] / mixed["seconds"]["segmenter"]
+    assert f"| segmenter × the peer's speed | 1.00 | {mixed['x_peer'][peer]:.2f} |" in (tmp_path / "tables.md").read_text(
+        encoding="utf-8"
+    )
