@@ -28,15 +28,8 @@ from pathlib import Path
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
-COMPILED_MODULES = (
-    "segmenter.features",
-    "segmenter._decoding",
-    "segmenter._scoring",
-    "segmenter._context",
-    "segmenter._own_features",
-    "segmenter._measure",
-    "segmenter._assembly",
-)
+KERNELS = ("_decoding", "_scoring", "_context", "_own_features", "_measure", "_assembly")  # the .pyx files
+COMPILED_MODULES = ("segmenter.features", *(f"segmenter.{kernel}" for kernel in KERNELS))
 
 
 def _source(module: str) -> Path:

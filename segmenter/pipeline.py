@@ -248,16 +248,6 @@ class Segmenter:
             n_jobs = os.cpu_count() or 1
         if n_jobs < 1:
             raise SegmenterError(f"n_jobs must be >= 1 or -1, got {n_jobs}")
-        return self._outcomes(texts, n_jobs, errors, skipped, assembled)
-
-    def _outcomes(
-        self,
-        texts: Iterable[str | tuple[str, str]],
-        n_jobs: int,
-        errors: Literal["raise", "skip"],
-        skipped: list[SkippedItem] | None,
-        assembled: bool,
-    ) -> Iterator[Page | LabelledPage]:
         outcomes: Iterator[Page | LabelledPage | SkippedItem]
         if n_jobs == 1:
             outcomes = (
@@ -267,16 +257,7 @@ class Segmenter:
             )
         else:
             outcomes = self._segment_in_workers(texts, n_jobs, assembled)
-        caller = "segment_many" if assembled else "label_many"
-        for outcome in outcomes:
-            if not isinstance(outcome, SkippedItem):
-                yield outcome
-                continue
-            if errors == "raise":
-                raise SegmenterError(f"item {outcome.index} of {caller}: {outcome.reason}")
-            log.warning("%s skipped item %d: %s", caller, outcome.index, outcome.reason)
-            if skipped is not None:
-                skipped.append(outcome)
+        return _kept(outcomes, errors, skipped, "segment_many" if assembled else "label_many")
 
     def _segment_in_workers(
         self, texts: Iterable[str | tuple[str, str]], n_jobs: int, assembled: bool = True
@@ -337,6 +318,24 @@ class SkippedItem:
     index: int  # position in the input
     page_id: str | None  # the id, when the item was an (id, text) pair
     reason: str
+
+
+def _kept(
+    outcomes: Iterator[Page | LabelledPage | SkippedItem],
+    errors: Literal["raise", "skip"],
+    skipped: list[SkippedItem] | None,
+    caller: str,
+) -> Iterator[Page | LabelledPage]:
+    """The pages of ``outcomes`` (lazily); a skipped item raises, or is logged and kept in ``skipped``."""
+    for outcome in outcomes:
+        if not isinstance(outcome, SkippedItem):
+            yield outcome
+            continue
+        if errors == "raise":
+            raise SegmenterError(f"item {outcome.index} of {caller}: {outcome.reason}")
+        log.warning("%s skipped item %d: %s", caller, outcome.index, outcome.reason)
+        if skipped is not None:
+            skipped.append(outcome)
 
 
 def _labelled_lines(raw: list[RawLine], parts: PageParts, result: TagResult) -> list[Line]:
