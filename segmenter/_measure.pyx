@@ -20,8 +20,9 @@ in C by the rules of the Python's ``_content_word`` (its length, stop words, dig
 one prefix and one suffix, longest first), read from its characters: the Python made
 a slice and a look-up for each affix length, about 4,800 instructions a new token,
 and a corpus page holds about 30 new tokens even once the table is warm. (Given
-another ``content_word``, the kernel calls it instead.) A line holding a character whose lower case is
-not one fixed character (``İ``, ``Σ``) is lower-cased by Python's ``str.lower``.
+another ``content_word``, the kernel calls it instead.) A line holding a character
+whose lower case is not one fixed character (``İ``, ``Σ``) is lower-cased by Python's
+``str.lower``.
 
 :func:`configure` hands this module a function that gives the tables of
 :mod:`segmenter.features`; it is called on first use. ``tests/test_compiled.py`` holds
