@@ -65,7 +65,8 @@ def build_lines(
     if not len(texts) == len(roles) == len(articles) == len(confidence):
         raise ValueError("one role, article and confidence per line expected")
     columns = (texts, roles, articles, starts, ends, confidence, newlines)
-    if _LINES is not None and all(type(column) in (list, tuple) for column in columns):
+    # zip made the raw columns tuples; the kernel reads lists and tuples only
+    if _LINES is not None and all(type(column) in (list, tuple) for column in (roles, articles, confidence)):
         return _LINES.instances(Line, columns)
     return list(map(Line, *columns))
 

@@ -128,15 +128,17 @@ class Segmenter:
 
     def segment(self, text: str, *, page_id: str | None = None) -> Page:
         """Segment one page (the text of one scraped page)."""
-        raw, parts = _read(text)
-        result = self.model.tag_parts(parts, marginals=self.options.confidence, second_pass=self.options.second_pass)
-        return self._page(raw, parts, result, page_id)
+        return self._page(*self._tagged(text), page_id)
 
     def label(self, text: str, *, page_id: str | None = None) -> LabelledPage:
         """Label every line of one page, without assembling articles (see :meth:`label_many`)."""
+        return LabelledPage(_labelled_lines(*self._tagged(text)), page_id)
+
+    def _tagged(self, text: str) -> tuple[list[RawLine], PageParts, TagResult]:
+        """One page's lines, their features and their tags, as the options ask."""
         raw, parts = _read(text)
         result = self.model.tag_parts(parts, marginals=self.options.confidence, second_pass=self.options.second_pass)
-        return LabelledPage(_labelled_lines(raw, parts, result), page_id)
+        return raw, parts, result
 
     def _page(self, raw: list[RawLine], parts: PageParts, result: TagResult, page_id: str | None) -> Page:
         """The page from its lines and their tags: assembled, and enriched if asked."""
