@@ -19,10 +19,25 @@ import regex
 
 from cpython.dict cimport PyDict_GetItemWithError
 from cpython.object cimport PyObject
-from cpython.unicode cimport Py_UNICODE_ISALPHA, Py_UNICODE_ISDIGIT, PyUnicode_Find
+from cpython.object cimport PyObject_RichCompareBool, Py_EQ
+from cpython.unicode cimport Py_UNICODE_ISALPHA, Py_UNICODE_ISDIGIT, Py_UNICODE_ISSPACE, PyUnicode_Find
 
 cdef extern from "Python.h":
     void PyObject_GC_UnTrack(void* op)
+    object PyUnicode_New(Py_ssize_t size, Py_UCS4 maxchar)
+    object PyUnicode_FromKindAndData(int kind, const void* buffer, Py_ssize_t size)
+    object PyUnicode_Substring(object text, Py_ssize_t start, Py_ssize_t end)
+    Py_UCS4 PyUnicode_MAX_CHAR_VALUE(object text)
+    int PyUnicode_KIND(object text)
+    void* PyUnicode_DATA(object text)
+    Py_UCS4 PyUnicode_READ(int kind, const void* data, Py_ssize_t index)
+    void PyUnicode_WRITE(int kind, void* data, Py_ssize_t index, Py_UCS4 value)
+    int PyUnicode_4BYTE_KIND
+    object PyTuple_New(Py_ssize_t n)
+    void PyTuple_SET_ITEM(object t, Py_ssize_t i, PyObject* o)  # steals o
+    void Py_INCREF(PyObject* o)
+
+from libc.string cimport memcpy
 
 cdef object _PROVIDER = None
 cdef bint _READY = False
@@ -75,7 +90,7 @@ cdef int _load() except -1:
     global _PIC_TWITTER_RE, _HANDLE_RE, _HASHTAG_RE, _URL_HINT_RE, _URL_RE, _FILE_NAME_RE
     global _DEGREE_RE, _MONEY_RE, _YEAR_RE, _TIME_RE, _HIJRI_MARK_RE, _HIJRI_YEAR_RE
     global _NUMERIC_DATE_RE, _AM_PM_RE, _ENGLISH_ORDINAL_RE, _GMT_RE, _BYLINE_AGENCY_RE, _PAREN_PLACE_RE
-    global _BYLINE_IN_C, _BULLET_IN_C, _QUOTE_IN_C, _PIPE_IN_C, _SITE_GATE
+    global _BYLINE_IN_C, _BULLET_IN_C, _QUOTE_IN_C, _PIPE_IN_C, _SITE_GATE, _TICKER_IN_C
     cdef Py_ssize_t i
     if _PROVIDER is None:
         raise RuntimeError("segmenter._own_features is not configured (segmenter.features configures it)")
@@ -117,6 +132,8 @@ cdef int _load() except -1:
     _W0_MIN_TOKENS, _OPENER_MIN_TOKENS, _OPENER_MAX_TOKENS = sizes["w0_min"], sizes["opener_min"], sizes["opener_max"]
     _LEDE_MIN_TOKENS, _LEDE_POSITIONS, _LEDE_HEAD_TOKENS = sizes["lede_min"], sizes["lede_positions"], sizes["lede_head"]
     _HEAD_CHARS = sizes["head_chars"]
+    if not 0 <= _LEDE_HEAD_TOKENS <= _MAX_LEDE_HEAD:
+        raise ValueError(f"a lede bag of at most {_MAX_LEDE_HEAD} words expected")
     _END_FEATURES = dict(t["end_features"])
     _PHRASES = dict(t["phrases"])
     _CUE = {name: f"cue:{name}" for name in t["phrase_lexicons"]}
@@ -147,11 +164,13 @@ cdef int _load() except -1:
     _AM_PM_RE, _ENGLISH_ORDINAL_RE, _GMT_RE = r["am_pm"], r["english_ordinal"], r["gmt"]
     _BYLINE_AGENCY_RE, _PAREN_PLACE_RE = r["byline_agency"], r["paren_place"]
     _fill_lexicon_filter()
+    _load_zeroed(_DIGITS_TO_ZERO)
     _BYLINE_IN_C = _is_pattern(_BYLINE_AGENCY_RE, _BYLINE_PATTERN)
     _BULLET_IN_C = _is_pattern(_BULLET_RE, _BULLET_PATTERN)
     _QUOTE_IN_C = _is_pattern(_QUOTE_START_RE, _QUOTE_PATTERN)
     _PIPE_IN_C = _is_pattern(_PIPE_RE, _PIPE_PATTERN)
     _SITE_GATE = _is_pattern(_URL_HINT_RE, _URL_HINT_PATTERN, regex.I)
+    _TICKER_IN_C = _is_pattern(_DEGREE_RE, _DEGREE_PATTERN) and _is_pattern(_MONEY_RE, _MONEY_PATTERN)
     _READY = True
     return 0
 
@@ -320,6 +339,11 @@ cdef bint _may_name_a_site(str line) noexcept:
     return False
 
 
+def unique_features(list feats) -> tuple:
+    """``tuple(dict.fromkeys(feats))``, as a line's features are deduplicated (for the tests)."""
+    return _unique(feats)
+
+
 def read_in_c(str name, str line) -> bool:
     """What the C reading of expression ``name`` says of ``line`` (for the tests)."""
     if not _READY:
@@ -334,6 +358,8 @@ def read_in_c(str name, str line) -> bool:
         return _two_separators(line)
     if name == "url_hint":  # a gate: False means the expression cannot match
         return _may_name_a_site(line)
+    if name == "ticker":  # degree or money
+        return _ticker_shape(line)
     raise KeyError(name)
 
 
@@ -413,6 +439,180 @@ cdef inline Py_ssize_t _count_of(str text, str chars) noexcept:
     return count
 
 
+
+# The price and temperature expressions (features._DEGREE_RE and _MONEY_RE, asked with
+# ``search`` about lines holding one of the ticker characters; 50,000 instructions a
+# line they were asked about, most of it the expressions' walk over the line). A degree
+# sign alone meets the first (``°\s*[cCمس]?``); the second needs a currency sign, or a
+# percent sign after white space after digits, a period or comma and a digit: read
+# backwards from each percent sign. Only these patterns are read so.
+_DEGREE_PATTERN = r"\d\s*°|°\s*[cCمس]?"
+_MONEY_PATTERN = r"[$€£¥]|\d+[.,]\d+\s*%"
+cdef bint _TICKER_IN_C = False
+
+
+cdef bint _ticker_shape(str line) noexcept:
+    """``_DEGREE_RE.search(line) or _MONEY_RE.search(line)``, for the two patterns above."""
+    cdef Py_ssize_t n = len(line), i, j, k
+    cdef Py_UCS4 ch
+    for i in range(n):
+        ch = line[i]
+        if ch == u"°" or ch == u"$" or ch == u"€" or ch == u"£" or ch == u"¥":
+            return True
+        if ch == u"%":
+            j = i
+            while j > 0 and _CHAR_TABLE[line[j - 1]] & _B_SPACE:
+                j -= 1
+            k = j
+            while k > 0 and _CHAR_TABLE[line[k - 1]] & _B_DECIMAL:
+                k -= 1
+            if k < j and k >= 2 and (line[k - 1] == u"." or line[k - 1] == u",") and _CHAR_TABLE[line[k - 2]] & _B_DECIMAL:
+                return True
+    return False
+
+
+# A line's deduplicated features, its normalised key and its head, made without the
+# Python calls that made them (``dict.fromkeys``, ``" ".join``, ``split``, ``translate``:
+# together about a fifth of this module's instructions).
+cdef enum:
+    _MAX_UNIQUE = 64  # features deduplicated here; a line with more goes to dict.fromkeys
+
+
+cdef tuple _unique(list feats):
+    """``tuple(dict.fromkeys(feats))``: each feature once, where it first comes; equal as
+    a dictionary's keys are (the same hash, then the same object or ``==``)."""
+    cdef Py_ssize_t n = len(feats), i, j, kept = 0
+    cdef Py_hash_t h
+    cdef Py_hash_t hashes[_MAX_UNIQUE]
+    cdef PyObject* items[_MAX_UNIQUE]
+    cdef PyObject* item
+    if n > _MAX_UNIQUE:
+        return tuple(dict.fromkeys(feats))
+    for i in range(n):
+        item = <PyObject*>feats[i]
+        h = hash(<object>item)
+        for j in range(kept):
+            if hashes[j] == h and (items[j] == item or PyObject_RichCompareBool(<object>items[j], <object>item, Py_EQ)):
+                break
+        else:
+            hashes[kept] = h
+            items[kept] = item
+            kept += 1
+    out = PyTuple_New(kept)
+    for j in range(kept):
+        Py_INCREF(items[j])
+        PyTuple_SET_ITEM(out, j, items[j])
+    return <tuple>out
+
+
+cdef str _joined(list toks):
+    """``" ".join(toks)`` of strings: each copied once into a string of the widest kind."""
+    cdef Py_ssize_t n = len(toks), i, k, size, at = 0, total
+    cdef Py_UCS4 most = 0x7F  # the separator's
+    cdef int kind, item_kind
+    cdef char* data
+    cdef const void* item_data
+    if n == 0:
+        return ""
+    if n == 1:
+        return <str>toks[0]  # as str.join gives back a lone item that is a str
+    total = n - 1
+    for i in range(n):
+        total += len(<str>toks[i])
+        most = max(most, PyUnicode_MAX_CHAR_VALUE(toks[i]))
+    out = PyUnicode_New(total, most)
+    kind = PyUnicode_KIND(out)
+    data = <char*>PyUnicode_DATA(out)
+    for i in range(n):
+        token = <str>toks[i]
+        size = len(token)
+        if i:
+            PyUnicode_WRITE(kind, data, at, u" ")
+            at += 1
+        item_kind = PyUnicode_KIND(token)
+        item_data = PyUnicode_DATA(token)
+        if item_kind == kind:
+            memcpy(data + at * kind, item_data, size * kind)
+        else:
+            for k in range(size):
+                PyUnicode_WRITE(kind, data, at + k, PyUnicode_READ(item_kind, item_data, k))
+        at += size
+    return <str>out
+
+
+cdef Py_ssize_t _N_ZEROED = 0  # the digit table as pairs, when every digit it maps is a
+cdef Py_UCS4 _ZEROED_FROM[64]  # _B_DIGIT character and each becomes one character
+cdef Py_UCS4 _ZEROED_TO[64]    # (else words are translated by the table itself)
+cdef bint _ZEROED_IN_C = False
+
+
+cdef int _load_zeroed(table) except -1:
+    global _N_ZEROED, _ZEROED_IN_C
+    _ZEROED_IN_C = False
+    _N_ZEROED = 0
+    if type(table) is not dict or len(table) > 64:
+        return 0
+    for code, value in table.items():
+        if type(code) is not int or not 0 <= code < 0x110000 or type(value) is not str or len(value) != 1:
+            return 0
+        if not _CHAR_TABLE[code] & _B_DIGIT:
+            return 0
+        _ZEROED_FROM[_N_ZEROED] = code
+        _ZEROED_TO[_N_ZEROED] = ord(value)
+        _N_ZEROED += 1
+    _ZEROED_IN_C = True
+    return 0
+
+
+cdef str _zeroed(str word):
+    """``word.translate(_DIGITS_TO_ZERO)``."""
+    cdef Py_ssize_t n = len(word), i, z
+    cdef Py_UCS4 ch
+    cdef Py_UCS4 buffer[128]
+    cdef bint changed = False
+    if not _ZEROED_IN_C or n > 128:
+        return word.translate(_DIGITS_TO_ZERO)
+    for i in range(n):
+        ch = word[i]
+        if _CHAR_TABLE[ch] & _B_DIGIT:
+            for z in range(_N_ZEROED):
+                if _ZEROED_FROM[z] == ch:
+                    ch = _ZEROED_TO[z]
+                    changed = True
+                    break
+        buffer[i] = ch
+    if not changed:
+        return word
+    return <str>PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, buffer, n)
+
+
+cdef tuple _head(str norm, bint digits):
+    """``tuple(norm[:HEAD_CHARS].split(None, 2)[:2])``, digits made 0 (``_zeroed``) if ``digits``."""
+    cdef Py_ssize_t n = min(len(norm), _HEAD_CHARS), i = 0, start, found = 0
+    cdef object first = None, second = None
+    while found < 2:
+        while i < n and Py_UNICODE_ISSPACE(norm[i]):
+            i += 1
+        if i >= n:
+            break
+        start = i
+        while i < n and not Py_UNICODE_ISSPACE(norm[i]):
+            i += 1
+        word = <str>PyUnicode_Substring(norm, start, i)
+        if digits:
+            word = _zeroed(word)
+        if found == 0:
+            first = word
+        else:
+            second = word
+        found += 1
+    if found == 0:
+        return ()
+    if found == 1:
+        return (first,)
+    return (first, second)
+
+
 cdef str _end_feature(str stripped):
     cdef Py_ssize_t n = len(stripped)
     cdef Py_UCS4 last
@@ -429,12 +629,17 @@ cdef str _end_feature(str stripped):
     return "end:letter" if Py_UNICODE_ISALPHA(last) else "end:other"
 
 
+cdef enum:
+    _MAX_LEDE_HEAD = 64  # the most opening words of a lede bag (checked on loading)
+
+
 cdef long _lede_millis(list toks, Py_ssize_t n_tok):
     """``features._lede_millis``: the same integer sum (weights in thousandths)."""
     cdef long score = _LEDE_BIAS
     cdef Py_ssize_t i, j, head
     cdef PyObject* weight
     cdef bint again
+    cdef Py_hash_t hashes[_MAX_LEDE_HEAD]
     for i in range(min(_LEDE_POSITIONS, n_tok)):
         if not _may_be_in(toks[i], _IN_POSITIONS):
             continue
@@ -444,11 +649,12 @@ cdef long _lede_millis(list toks, Py_ssize_t n_tok):
     head = min(_LEDE_HEAD_TOKENS, n_tok)
     for i in range(head):  # each distinct word of the opening once (a bag)
         again = False
+        hashes[i] = hash(toks[i])  # equal words have equal hashes: only those are compared
         for j in range(i):
-            if <str>toks[j] == <str>toks[i]:
+            if hashes[j] == hashes[i] and <str>toks[j] == <str>toks[i]:
                 again = True
                 break
-        if not again and _may_be_in(toks[i], _IN_BAG):
+        if not again and _LEXICON_FILTER[<size_t>hashes[i] & (_FILTER_SLOTS - 1)] & _IN_BAG:
             weight = PyDict_GetItemWithError(_LEDE_BAG, toks[i])
             if weight is not NULL:
                 score += <long><object>weight
@@ -608,7 +814,9 @@ cdef object _view(str stripped, str sample, str norm, list toks, object words, l
         feats.append("file_name")
     if flags & _B_COPYRIGHT:
         feats.append("copyright_sign")
-    if flags & _B_TICKER and (_DEGREE_RE.search(sample) or _MONEY_RE.search(sample)):
+    if flags & _B_TICKER and (
+        _ticker_shape(sample) if _TICKER_IN_C else (_DEGREE_RE.search(sample) or _MONEY_RE.search(sample))
+    ):
         feats.append("ticker_shape")
 
     # cue lexicons: the phrases opening at a token of the line's ends (its first and last words)
@@ -746,14 +954,12 @@ cdef object _view(str stripped, str sample, str norm, list toks, object words, l
                 break
     if n_tok >= _LEDE_MIN_TOKENS:
         feats.append(_LEDE_FEATURES[_bucket_long(_lede_millis(toks, n_tok), _LEDE_EDGES, _N_LEDE_EDGES)])
-    head = tuple(norm[:_HEAD_CHARS].split(None, 2)[:2])
-    if flags & _B_DIGIT:
-        head = tuple([word.translate(_DIGITS_TO_ZERO) for word in head])
-    own = tuple(dict.fromkeys(feats)) if repeats else tuple(feats)
+    head = _head(norm, flags & _B_DIGIT)
+    own = _unique(feats) if repeats else tuple(feats)
     view = _LINE_VIEW(
         own,
         n_tok,
-        " ".join(toks),
+        _joined(toks),
         words,
         read_also_start and n_tok <= _SHORT_TOKENS,
         n_tok >= _LONG_TOKENS,

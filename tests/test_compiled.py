@@ -550,6 +550,38 @@ def test_the_signs_read_in_c_are_the_expressions(bullet: str, quote: str, pipe: 
     assert kernel.read_in_c("pipe", pipe) == (len(F._PIPE_RE.findall(pipe)) >= 2), repr(pipe)
 
 
+# what the price and temperature expressions read: their signs, digits of every script,
+# the period and comma between them, white space of every kind, a letter
+_TICKER_LINE = st.lists(
+    st.sampled_from([*_SPACES, "\u2028", "5", "٣", "۴", "\u0966", "²", "½", ".", ",", "%", "٪", "°", "$", "€", "£", "¥", "C", "م", "ب"]),
+    max_size=12,
+)
+
+
+@needs_own
+@settings(max_examples=1500, deadline=None)
+@given(_TICKER_LINE.map("".join))
+@example("1.5\u3000 %")
+@example("\u0966,\u0966%")
+@example(".5%")
+@example("5.%")
+@example("ب.5%")
+@example("\u0966 ,٣\u2028%")
+def test_the_ticker_shapes_read_in_c_are_the_expressions(line: str) -> None:
+    expected = bool(F._DEGREE_RE.search(line) or F._MONEY_RE.search(line))
+    assert F._OWN.read_in_c("ticker", line) == expected, repr(line)
+
+
+@needs_own
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["date:year", "cue:menu", "cue:menu@start", "w0:ب", "", "bias"]), max_size=80), st.randoms())
+def test_a_lines_features_are_deduplicated_as_a_dictionary_would(features: list[str], rnd) -> None:
+    """Each feature once, where it first comes, equal strings being one whether or not
+    they are the same object; a line with more than the kernel keeps goes to a dict."""
+    copies = [(feature + ".")[:-1] if rnd.random() < 0.5 else feature for feature in features]
+    assert F._OWN.unique_features(copies) == tuple(dict.fromkeys(features))
+
+
 def _compiled_view_with_patterns(line: str, patterns: dict[str, regex.Pattern]) -> F.LineView:
     """The own-features kernel's view of ``line`` with some of its expressions replaced."""
     F._OWN.configure(lambda: {**F._own_tables(), "patterns": {**F._own_tables()["patterns"], **patterns}})
@@ -567,6 +599,8 @@ def _compiled_view_with_patterns(line: str, patterns: dict[str, regex.Pattern]) 
         ("bullet", "• الهلال", "bullet"),
         ("quote_start", "«قال الوزير»", "start:quote"),
         ("pipe", "الرئيسية | أخبار | رياضة", "many_separators"),
+        ("degree", "الحرارة 30 °C", "ticker_shape"),
+        ("money", "ارتفع المؤشر 5.5 %", "ticker_shape"),
     ],
 )
 def test_an_expression_is_read_in_c_only_for_its_own_pattern(name: str, line: str, feature: str) -> None:
