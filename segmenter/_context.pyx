@@ -229,32 +229,67 @@ cdef int _number_hashed(_Numbers* t, PyObject* word, Py_hash_t h) except -1:
         i = (i + 1) & t.mask
 
 
+cdef unsigned long long _word_signature(str key) noexcept:
+    """One bit (of 64) for each run of characters other than the space in ``key``, by a
+    hash of the run: if " A " occurs in " B ", every run of A is a run of B, so A's bits
+    are among B's. Most title pairs share no such containment, and are told apart by
+    their bits without a substring search."""
+    cdef unsigned long long signature = 0, h = 14695981039346656037ULL
+    cdef bint in_run = False
+    cdef Py_UCS4 ch
+    for ch in key:
+        if ch == u" ":
+            if in_run:
+                signature |= 1ULL << (h >> 58)
+                h = 14695981039346656037ULL
+                in_run = False
+        else:
+            h = (h ^ <unsigned long long>ch) * 1099511628211ULL
+            in_run = True
+    if in_run:
+        signature |= 1ULL << (h >> 58)
+    return signature
+
+
 cdef int _echo_masks(list views, list n_tokens, int* masks) except -1:
     """Title-like lines shown again inside another line, as in ``_titles_within_lines``."""
     cdef Py_ssize_t a, b, i, j, n_titles, size
     cdef list at = []
     cdef list keys = []
     cdef str key_i, key_j
+    cdef unsigned long long* signatures
     for i in range(len(views)):
         size = n_tokens[i]
         if _TITLE_MIN_TOKENS <= size <= _TITLE_MAX_TOKENS:
             at.append(i)
             keys.append(f" {views[i].normalized_key} ")
     n_titles = len(at)
-    for a in range(n_titles):
-        i = at[a]
-        key_i = keys[a]
-        for b in range(a + 1, n_titles):
-            j = at[b]
-            if j - i > _TITLE_ECHO_WINDOW:
-                break
-            key_j = keys[b]
-            if len(key_i) < len(key_j) and key_i in key_j:
-                masks[i] |= _PART_OF_LATER
-                masks[j] |= _HOLDS_EARLIER
-            elif len(key_j) < len(key_i) and key_j in key_i:
-                masks[j] |= _PART_OF_EARLIER
-                masks[i] |= _HOLDS_LATER
+    if n_titles < 2:
+        return 0
+    signatures = <unsigned long long*>PyMem_Malloc(n_titles * sizeof(unsigned long long))
+    if signatures is NULL:
+        raise MemoryError()
+    try:
+        for a in range(n_titles):
+            signatures[a] = _word_signature(<str>keys[a])
+        for a in range(n_titles):
+            i = at[a]
+            key_i = keys[a]
+            for b in range(a + 1, n_titles):
+                j = at[b]
+                if j - i > _TITLE_ECHO_WINDOW:
+                    break
+                key_j = keys[b]
+                if len(key_i) < len(key_j):
+                    if signatures[a] & ~signatures[b] == 0 and key_i in key_j:
+                        masks[i] |= _PART_OF_LATER
+                        masks[j] |= _HOLDS_EARLIER
+                elif len(key_j) < len(key_i):
+                    if signatures[b] & ~signatures[a] == 0 and key_j in key_i:
+                        masks[j] |= _PART_OF_EARLIER
+                        masks[i] |= _HOLDS_LATER
+    finally:
+        PyMem_Free(signatures)
     return 0
 
 
