@@ -344,6 +344,13 @@ def unique_features(list feats) -> tuple:
     return _unique(feats)
 
 
+def zeroed(str word) -> tuple:
+    """A head word with its digits made 0, and whether that was done in C (for the tests)."""
+    if not _READY:
+        _load()
+    return _zeroed(word), _ZEROED_IN_C
+
+
 def read_in_c(str name, str line) -> bool:
     """What the C reading of expression ``name`` says of ``line`` (for the tests)."""
     if not _READY:
@@ -547,15 +554,23 @@ cdef bint _ZEROED_IN_C = False
 
 
 cdef int _load_zeroed(table) except -1:
+    """The digit table's changes as pairs: a dict of code points, or a list indexed by
+    them (``str.translate`` leaves a character past its end, or mapped to itself, as it is)."""
     global _N_ZEROED, _ZEROED_IN_C
     _ZEROED_IN_C = False
     _N_ZEROED = 0
-    if type(table) is not dict or len(table) > 64:
+    if type(table) is dict:
+        changes = list((<dict>table).items())
+    elif type(table) is list:
+        changes = [(code, value) for code, value in enumerate(<list>table) if value != chr(code)]
+    else:
         return 0
-    for code, value in table.items():
+    if len(changes) > 64:
+        return 0
+    for code, value in changes:
         if type(code) is not int or not 0 <= code < 0x110000 or type(value) is not str or len(value) != 1:
             return 0
-        if not _CHAR_TABLE[code] & _B_DIGIT:
+        if not _CHAR_TABLE[<Py_ssize_t>code] & _B_DIGIT:
             return 0
         _ZEROED_FROM[_N_ZEROED] = code
         _ZEROED_TO[_N_ZEROED] = ord(value)

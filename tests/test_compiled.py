@@ -582,6 +582,16 @@ def test_a_lines_features_are_deduplicated_as_a_dictionary_would(features: list[
     assert F._OWN.unique_features(copies) == tuple(dict.fromkeys(features))
 
 
+@needs_own
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["0", "7", "٠", "٣", "۰", "۴", "\u0966", "²", "½", "\U0001d7d9", "ب", "a", "é", "/"]), max_size=10).map("".join))
+@example("٢٠٢٠")
+def test_a_head_words_digits_are_zeroed_in_c_as_translate_zeroes_them(word: str) -> None:
+    zeroed, in_c = F._OWN.zeroed(word)
+    assert in_c  # the shipped digit table is read in C
+    assert zeroed == word.translate(F._DIGITS_TO_ZERO_LIST)
+
+
 def _compiled_view_with_patterns(line: str, patterns: dict[str, regex.Pattern]) -> F.LineView:
     """The own-features kernel's view of ``line`` with some of its expressions replaced."""
     F._OWN.configure(lambda: {**F._own_tables(), "patterns": {**F._own_tables()["patterns"], **patterns}})
