@@ -43,7 +43,7 @@ cdef object _PROVIDER = None
 cdef bint _READY = False
 
 # the tables, from the provider on first use
-cdef object _LINE_VIEW
+cdef object _MAKE_VIEWS  # a list of views from a tuple of columns, one a field
 cdef list _LENGTH_FEATURES, _ARABIC_FEATURES, _LATIN_FEATURES, _PUNCT_FEATURES, _LEDE_FEATURES
 cdef long _LENGTH_EDGES[16]
 cdef double _RATIO_EDGES[8]
@@ -76,7 +76,7 @@ def configure(provider) -> None:
 
 
 cdef int _load() except -1:
-    global _READY, _LINE_VIEW, _LENGTH_FEATURES, _ARABIC_FEATURES, _LATIN_FEATURES, _PUNCT_FEATURES
+    global _READY, _MAKE_VIEWS, _LENGTH_FEATURES, _ARABIC_FEATURES, _LATIN_FEATURES, _PUNCT_FEATURES
     global _LEDE_FEATURES, _N_LENGTH_EDGES, _N_RATIO_EDGES, _N_LEDE_EDGES
     global _B_DIGIT, _B_EMOJI, _B_MOJIBAKE, _B_PIPE, _B_AT, _B_DOT, _B_HASH, _B_CASELESS_LATIN
     global _B_COPYRIGHT, _B_TICKER, _B_DECIMAL, _B_SPACE, _CHAR_TABLE, _SHORT_TOKENS, _LONG_TOKENS, _TITLE_MAX_TOKENS, _CUE_HEAD
@@ -98,7 +98,7 @@ cdef int _load() except -1:
     length_edges, ratio_edges, lede_edges = tuple(t["length_edges"]), tuple(t["ratio_edges"]), tuple(t["lede_edges"])
     if len(length_edges) > 16 or len(ratio_edges) > 8 or len(lede_edges) > 8:
         raise ValueError("too many bucket edges")
-    _LINE_VIEW = t["line_view"]
+    _MAKE_VIEWS = t["make_views"]
     _LENGTH_FEATURES = list(t["length_features"])
     _ARABIC_FEATURES = list(t["arabic_features"])
     _LATIN_FEATURES = list(t["latin_features"])
@@ -740,9 +740,22 @@ cdef inline Py_ssize_t _bucket(double value) noexcept nogil:
     return i
 
 
-cdef object _view(str stripped, str sample, str norm, list toks, object words, long arabic, long latin,
-                  long punct, long flags, char* digit_token):
-    """``features._view``: a line's own features from its measurements."""
+cdef class _Columns:
+    """The fields of a batch's views, a list each, in ``LineView``'s order: the views are
+    made from them at once (``make_views``), not one call of the class a line."""
+    cdef list own, n_tokens, keys, words, read_also, long, head
+
+    def __cinit__(self):
+        self.own, self.n_tokens, self.keys, self.words = [], [], [], []
+        self.read_also, self.long, self.head = [], [], []
+
+    cdef tuple columns(self):
+        return (self.own, self.n_tokens, self.keys, self.words, self.read_also, self.long, self.head)
+
+
+cdef int _view(str stripped, str sample, str norm, list toks, object words, long arabic, long latin,
+               long punct, long flags, char* digit_token, _Columns out) except -1:
+    """``features._view``: a line's own features from its measurements, as a row of ``out``."""
     cdef Py_ssize_t n_tok = len(toks)
     cdef Py_ssize_t n_chars = max(len(sample), 1)
     cdef Py_ssize_t n_stripped = len(stripped)
@@ -971,15 +984,6 @@ cdef object _view(str stripped, str sample, str norm, list toks, object words, l
         feats.append(_LEDE_FEATURES[_bucket_long(_lede_millis(toks, n_tok), _LEDE_EDGES, _N_LEDE_EDGES)])
     head = _head(norm, flags & _B_DIGIT)
     own = _unique(feats) if repeats else tuple(feats)
-    view = _LINE_VIEW(
-        own,
-        n_tok,
-        _joined(toks),
-        words,
-        read_also_start and n_tok <= _SHORT_TOKENS,
-        n_tok >= _LONG_TOKENS,
-        head,
-    )
     # A view holds strings, numbers and containers of strings only, and is never
     # changed: it can be in no reference cycle, so the cyclic collector need not
     # visit it (CPython stops tracking such tuples and dicts itself). A batch's new
@@ -987,10 +991,14 @@ cdef object _view(str stripped, str sample, str norm, list toks, object words, l
     # (The words are ``features._measure``'s stems: strings, not checked again here.)
     PyObject_GC_UnTrack(<PyObject*>own)
     PyObject_GC_UnTrack(<PyObject*>head)
-    if type(words) is frozenset:
-        PyObject_GC_UnTrack(<PyObject*>words)
-        PyObject_GC_UnTrack(<PyObject*>view)
-    return view
+    out.own.append(own)
+    out.n_tokens.append(n_tok)
+    out.keys.append(_joined(toks))
+    out.words.append(words)
+    out.read_also.append(read_also_start and n_tok <= _SHORT_TOKENS)
+    out.long.append(n_tok >= _LONG_TOKENS)
+    out.head.append(head)
+    return 0
 
 
 def views(list stripped, list samples, list norms, list tokens, list words, list arabic, list latin,
@@ -1011,9 +1019,14 @@ def views(list stripped, list samples, list norms, list tokens, list words, list
         most = max(most, len(<list>tokens[i]))
     cdef bytearray digit_token = bytearray(most + 1)  # per token of a line: all digits?
     cdef char* digits = digit_token
-    cdef list out = []
+    cdef _Columns columns = _Columns()
     for i in range(n):
-        out.append(
-            _view(stripped[i], samples[i], norms[i], tokens[i], words[i], arabic[i], latin[i], punct[i], flags[i], digits)
-        )
+        _view(stripped[i], samples[i], norms[i], tokens[i], words[i], arabic[i], latin[i], punct[i], flags[i], digits, columns)
+    out = _MAKE_VIEWS(columns.columns())
+    if type(out) is not list or len(<list>out) != n:
+        raise TypeError("make_views gives a list of one view a row")
+    for i in range(n):  # see _view: a view of content words held as a frozenset is in no cycle
+        if type(columns.words[i]) is frozenset:
+            PyObject_GC_UnTrack(<PyObject*>columns.words[i])
+            PyObject_GC_UnTrack(<PyObject*>(<list>out)[i])
     return out

@@ -1044,11 +1044,19 @@ def _view(
     )
 
 
+def _views_from_columns(columns: tuple[list, ...]) -> list[LineView]:
+    """A ``LineView`` of each row of ``columns`` (a list a field, in field order): made by
+    the line-making kernel where it is built (no ``__init__`` run a view), else by ``map``."""
+    if _INSTANCES is not None:
+        return _INSTANCES.instances(LineView, columns)
+    return list(map(LineView, *columns))
+
+
 def _own_tables() -> dict[str, object]:
     """What ``segmenter/_own_features.pyx`` needs to give :func:`_view`'s features (asked
     for on its first use, so the lexicons load when they would load here)."""
     return {
-        "line_view": LineView,
+        "make_views": _views_from_columns,
         "length_edges": _LENGTH_EDGES,
         "length_features": _LENGTH_FEATURES,
         "ratio_edges": _RATIO_EDGES,
@@ -1342,6 +1350,7 @@ def _context_tables() -> dict[str, object]:
 # if built: the same features in the same order (``tests/test_compiled.py``);
 # ``without_marks``, ``_measure``, ``_view`` and ``_page_context`` define them.
 _MEASURE = kernel("segmenter._measure")
+_INSTANCES = kernel("segmenter._assembly")  # objects of slotted dataclasses made in C
 _OWN = kernel("segmenter._own_features")
 _CONTEXT = kernel("segmenter._context")
 
