@@ -427,6 +427,7 @@ class CrfModel:
         # row j: the scores into state j from every state (Viterbi reduces along rows)
         self._state_trans_into = np.ascontiguousarray(self._state_trans.transpose(0, 2, 1))
         self._state_trans_exp_into = np.ascontiguousarray(self._state_trans_exp.transpose(0, 2, 1))
+        self._compiled_lattice: tuple[np.ndarray, Any] | None = None  # built again on first use
         if self.second_pass is not None:
             self.second_pass.set_decoding(decoding)
 
@@ -601,20 +602,7 @@ class CrfModel:
         if n == 0:
             return TagResult([], [])
         if _KERNEL is not None and not marginals:  # the same path, searched from the label scores
-            lat = self._lattice
-            labels = _KERNEL.best_labels(
-                self._state_trans_into,
-                lat.first_source,
-                lat.sources,
-                short,
-                label_scores,
-                lat.state_label,
-                lat.start_allowed_bytes,
-                lat.end_allowed_bytes,
-                NEG_INF,
-                self.labels,
-            )
-            return TagResult(labels, [1.0] * n)
+            return TagResult(self._compiled_search().best_labels(short, label_scores), [1.0] * n)
         kinds = [0] * n if short is None else [1 if k else 0 for k in short]
         unary = label_scores[:, self._lattice.state_label]  # (n, S)
         start = np.where(self._lattice.start_allowed[kinds[0]], unary[0], NEG_INF)
@@ -626,6 +614,26 @@ class CrfModel:
         if not marginals:
             return TagResult(labels, [1.0] * n)
         return TagResult(labels, self._label_marginals(unary, start, kinds, path))
+
+    def _compiled_search(self) -> Any:
+        """The compiled search's :class:`segmenter._decoding.Lattice`: the lattice's arrays
+        taken once, not once a page (made again if the transitions are replaced)."""
+        assert _KERNEL is not None
+        found = self._compiled_lattice
+        if found is None or found[0] is not self._state_trans_into:
+            lat = self._lattice
+            search = _KERNEL.Lattice(
+                self._state_trans_into,
+                lat.first_source,
+                lat.sources,
+                lat.state_label,
+                lat.start_allowed_bytes,
+                lat.end_allowed_bytes,
+                NEG_INF,
+                self.labels,
+            )
+            found = self._compiled_lattice = (self._state_trans_into, search)
+        return found[1]
 
     def _compiled_path(self, unary: np.ndarray, kinds: np.ndarray, start: np.ndarray) -> list[int]:
         """The best state path of a page by the compiled search (:mod:`segmenter._decoding`)."""

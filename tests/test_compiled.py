@@ -324,6 +324,38 @@ def test_the_compiled_labels_without_confidences_are_the_numpy_ones(monkeypatch)
     assert compiled == labels()
 
 
+@needs_kernel
+def test_the_search_refuses_a_lattice_it_would_read_past() -> None:
+    """The compiled search reads the lattice's arrays unchecked: a lattice whose ranges
+    or sources point outside them, or scores of the wrong shape, are refused first."""
+    model = CrfModel.load(*default_model_paths())
+    lat = model._lattice
+    good = dict(
+        into=model._state_trans_into, first=lat.first_source, sources=lat.sources, state_label=lat.state_label,
+        start_allowed=lat.start_allowed_bytes, end_allowed=lat.end_allowed_bytes, neg_inf=NEG_INF, labels=model.labels,
+    )
+    search = tagging._KERNEL.Lattice(**good)
+    scores = np.zeros((3, len(model.labels)))
+    assert len(search.best_labels(None, scores)) == 3
+    bad_first = lat.first_source.copy()
+    bad_first[0, -1] = len(lat.sources) + 1
+    bad_sources = lat.sources.copy()
+    bad_sources[0] = len(lat.state_label)
+    bad_labels = lat.state_label.copy()
+    bad_labels[0] = len(model.labels)
+    for name, value in [
+        ("first", bad_first), ("sources", bad_sources), ("state_label", bad_labels),
+        ("into", model._state_trans_into[:, :-1, :-1].copy()), ("end_allowed", lat.end_allowed_bytes[:-1].copy()),
+        ("start_allowed", lat.start_allowed_bytes[:1].copy()),
+    ]:
+        with pytest.raises(ValueError):
+            tagging._KERNEL.Lattice(**{**good, name: value})
+    with pytest.raises(ValueError, match="one score a label"):
+        search.best_labels(None, np.zeros((3, len(model.labels) - 1)))
+    with pytest.raises(ValueError, match="one kind a line"):
+        search.best_labels([True], scores)
+
+
 _SECOND_PASS = None
 
 
