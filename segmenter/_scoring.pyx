@@ -10,17 +10,17 @@ features and two temporary arrays. Here the rows are summed where they lie.
 :func:`sum_rows` adds a line's rows in the order NumPy's ``add.reduceat`` does (its
 first row, plus the pairwise sum of the others: eight running sums, then a fixed tree),
 so the scores are the same bit for bit and so are the labels, ties included.
-:func:`page_scores` is a page's scores from its own and context features in one call,
-:func:`label_context_scores` the second pass's scores of the first pass's labels from
-codes instead of strings (the walk over the labels made in the same loop); both sum in
-the same order. ``tests/test_compiled.py`` holds
-all three to the NumPy code.
+:class:`PageScorer` gives a page's scores from its own and context features in one call,
+:class:`LabelScorer` the second pass's scores of the first pass's labels from codes
+instead of strings (the walk over the labels made in the same loop); both sum in the
+same order, and hold their tables (checked, their buffers taken) from one page to the
+next. ``tests/test_compiled.py`` holds all three to the NumPy code.
 """
 
 import numpy as np
 
 from cpython.dict cimport PyDict_GetItemWithError
-from cpython.mem cimport PyMem_Free, PyMem_Realloc
+from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
 from cpython.object cimport PyObject
 
 cdef Py_ssize_t _BLOCK = 128  # NumPy's PW_BLOCKSIZE: longer runs are split in two
@@ -66,20 +66,22 @@ cdef double _pairwise(const double** rows, Py_ssize_t n, Py_ssize_t c) noexcept 
 
 
 cdef class _Rows:
-    """A growable buffer of row pointers (the rows of one line)."""
+    """A growable buffer of row pointers (the rows of one line), and room for sums."""
 
-    cdef object array
     cdef const double** rows
     cdef Py_ssize_t size
     cdef double* sums  # eight running sums of a line's rows, side by side
     cdef Py_ssize_t sums_size
 
     def __cinit__(self):
-        self._grow(64)
+        self.rows = NULL
+        self.size = 0
         self.sums = NULL
         self.sums_size = 0
+        self._grow(64)
 
     def __dealloc__(self):
+        PyMem_Free(self.rows)
         PyMem_Free(self.sums)
 
     cdef double* sums_for(self, Py_ssize_t width) except NULL:
@@ -94,30 +96,30 @@ cdef class _Rows:
         return self.sums
 
     cdef int _grow(self, Py_ssize_t size) except -1:
-        cdef size_t[::1] view
-        self.array = np.empty(size, dtype=np.uintp)
-        view = self.array
-        self.rows = <const double**>&view[0]
+        cdef void* grown = PyMem_Realloc(self.rows, size * sizeof(double*))
+        if grown is NULL:
+            raise MemoryError()
+        self.rows = <const double**>grown
         self.size = size
         return 0
 
-    cdef Py_ssize_t gather(self, const double[:, ::1] table, dict index, line_features) except -1:
-        """Point at the rows of ``line_features`` (unknown: row ``len(index)``); their count."""
+    cdef Py_ssize_t gather(self, const double* base, Py_ssize_t n_rows, Py_ssize_t width, dict index,
+                           line_features) except -1:
+        """Point at the rows of ``line_features`` in the table at ``base`` (``n_rows`` rows of
+        ``width``; unknown: row ``len(index)``); their count."""
         cdef Py_ssize_t m = len(line_features)
         cdef Py_ssize_t unknown = len(index)
         cdef Py_ssize_t row
-        cdef Py_ssize_t width = table.shape[1]
         cdef PyObject* found
         if m > self.size:
             self._grow(2 * m)
         if m == 0:
             return 0
-        cdef const double* base = &table[0, 0]
         m = 0
         for feature in line_features:
             found = PyDict_GetItemWithError(index, feature)
             row = unknown if found is NULL else <Py_ssize_t><object>found
-            if row < 0 or row >= table.shape[0]:
+            if row < 0 or row >= n_rows:
                 raise IndexError(f"row {row} of feature {feature!r} is outside the table")
             self.rows[m] = base + row * width
             m += 1
@@ -185,20 +187,20 @@ cdef int _check_zero_row(const double[:, ::1] table, dict index) except -1:
     return 0
 
 
-cdef int _sum_lines(_Rows rows, const double[:, ::1] table, dict index, features, double[:, ::1] out) except -1:
-    """``out[i]`` = the sum of the rows of ``features[i]``, for each line (every row of
-    ``out`` written: it need not be zeroed, which for a page's own blocks was a memset
-    of about 40 kB)."""
+cdef int _sum_lines(_Rows rows, const double* table, Py_ssize_t n_rows, dict index, features, double* out,
+                    Py_ssize_t n, Py_ssize_t width) except -1:
+    """Row i of ``out`` (``n`` rows of ``width``) = the sum of the rows of ``features[i]``
+    in ``table`` (``n_rows`` rows of ``width``). Every row of ``out`` is written: it need
+    not be zeroed, which for a page's own blocks was a memset of about 40 kB."""
     cdef Py_ssize_t i, c, m
-    cdef Py_ssize_t width = out.shape[1]
     cdef double* sums = rows.sums_for(width)
-    for i in range(out.shape[0]):
-        m = rows.gather(table, index, features[i])
+    for i in range(n):
+        m = rows.gather(table, n_rows, width, index, features[i])
         if m:
-            _reduce_line(rows.rows, m, &out[i, 0], width, sums)
+            _reduce_line(rows.rows, m, out + i * width, width, sums)
         else:
             for c in range(width):
-                out[i, c] = 0.0
+                out[i * width + c] = 0.0
     return 0
 
 
@@ -214,81 +216,99 @@ def sum_rows(const double[:, ::1] table, dict index, features):
     cdef Py_ssize_t width = table.shape[1]
     _check_zero_row(table, index)
     out_array = np.zeros((n, width), dtype=np.float64)
-    if n and width:
-        _sum_lines(_Rows(), table, index, features, out_array)
-    return out_array
-
-
-def page_scores(
-    const double[:, ::1] weights,
-    dict index,
-    const double[:, ::1] own_table,
-    dict own_index,
-    context,
-    owns,
-    offsets,
-    const double[::1] bias,
-):
-    """A page's state scores: :meth:`segmenter.tagging._StateScores.from_parts` in one pass.
-
-    ``context[k]``: line k's context features, rows of ``weights`` (``index``);
-    ``owns[k]``: its own features, rows of ``own_table`` (``own_index``), each row the
-    feature's weights at offset 0 and then as the neighbour at each of ``offsets``,
-    side by side. A line's score is its context sum, plus its own block at offset 0,
-    plus each neighbour's block for its offset in turn, plus ``bias``: the additions
-    NumPy makes there, in the same order, so the same scores bit for bit.
-    """
-    cdef Py_ssize_t n = len(context)
-    cdef Py_ssize_t width = weights.shape[1]
-    cdef Py_ssize_t n_slots = len(offsets) + 1
-    cdef Py_ssize_t k, c, slot, j
-    cdef Py_ssize_t[8] shift
-    if len(owns) != n:
-        raise ValueError("one own feature set per line of context")
-    if own_table.shape[1] != n_slots * width or bias.shape[0] != width or n_slots > 8:
-        raise ValueError("the own table holds a block of weights for offset 0 and each offset")
-    _check_zero_row(weights, index)
-    _check_zero_row(own_table, own_index)
-    for slot in range(1, n_slots):
-        shift[slot] = offsets[slot - 1]
-    out_array = np.empty((n, width), dtype=np.float64)
-    if n == 0 or width == 0:
-        return out_array
-    blocks_array = np.empty((n, n_slots * width), dtype=np.float64)
     cdef double[:, ::1] out = out_array
-    cdef double[:, ::1] blocks = blocks_array
-    cdef _Rows rows = _Rows()
-    _sum_lines(rows, weights, index, context, out)
-    _sum_lines(rows, own_table, own_index, owns, blocks)
-    cdef double* line
-    for k in range(n):
-        line = &out[k, 0]
-        for c in range(width):
-            line[c] += blocks[k, c]
-        for slot in range(1, n_slots):
-            j = k + shift[slot]
-            if 0 <= j < n:
-                for c in range(width):
-                    line[c] += blocks[j, slot * width + c]
-        for c in range(width):
-            line[c] += bias[c]
+    if n and width:
+        _sum_lines(_Rows(), &table[0, 0], table.shape[0], index, features, &out[0, 0], n, width)
     return out_array
 
 
-def label_context_scores(
-    const double[:, ::1] table,
-    const Py_ssize_t[:, ::1] code_rows,
-    const Py_ssize_t[::1] column_sizes,
-    Py_ssize_t n_labels,
-    offsets,
-    list labels,
-    dict label_id,
-    const unsigned char[::1] opens,
-    const unsigned char[::1] holds_body,
-    Py_ssize_t since_max,
-    Py_ssize_t article_max,
-    Py_ssize_t articles_max,
-):
+cdef class PageScorer:
+    """A page's state scores from its own and context features, the tables held.
+
+    ``weights``: a row of state weights per context feature (``index``, row
+    ``len(index)`` the zero row of unknown ones); ``own_table``: a row per own feature
+    (``own_index``), the feature's weights at offset 0 and then as the neighbour at each
+    of ``offsets``, side by side; ``bias``: added to every line. The tables' buffers
+    are taken once, not a page, and a page's blocks go to a buffer kept for the next.
+    """
+
+    cdef const double[:, ::1] weights
+    cdef dict index
+    cdef const double[:, ::1] own_table
+    cdef dict own_index
+    cdef const double[::1] bias
+    cdef Py_ssize_t width, n_slots
+    cdef Py_ssize_t shift[8]
+    cdef _Rows rows
+    cdef double* blocks
+    cdef Py_ssize_t blocks_size
+
+    def __cinit__(self):
+        self.blocks = NULL
+        self.blocks_size = 0
+
+    def __dealloc__(self):
+        PyMem_Free(self.blocks)
+
+    def __init__(self, weights, dict index, own_table, dict own_index, offsets, bias):
+        cdef Py_ssize_t slot
+        self.weights = weights
+        self.index = index
+        self.own_table = own_table
+        self.own_index = own_index
+        self.bias = bias
+        self.width = self.weights.shape[1]
+        self.n_slots = len(offsets) + 1
+        if self.n_slots > 8 or self.own_table.shape[1] != self.n_slots * self.width or self.bias.shape[0] != self.width:
+            raise ValueError("the own table holds a block of weights for offset 0 and each offset")
+        _check_zero_row(self.weights, index)
+        _check_zero_row(self.own_table, own_index)
+        self.shift[0] = 0
+        for slot in range(1, self.n_slots):
+            self.shift[slot] = offsets[slot - 1]
+        self.rows = _Rows()
+
+    def scores(self, context, owns):
+        """A page's state scores: :meth:`segmenter.tagging._StateScores.from_parts` in one
+        pass. ``context[k]``: line k's context features; ``owns[k]``: its own features. A
+        line's score is its context sum, plus its own block at offset 0, plus each
+        neighbour's block for its offset in turn, plus the bias: the additions NumPy
+        makes there, in the same order, so the same scores bit for bit."""
+        cdef Py_ssize_t n = len(context)
+        cdef Py_ssize_t width = self.width, n_slots = self.n_slots, block = n_slots * width
+        cdef Py_ssize_t k, c, slot, j
+        cdef void* grown
+        if len(owns) != n:
+            raise ValueError("one own feature set per line of context")
+        out_array = np.empty((n, width), dtype=np.float64)
+        if n == 0 or width == 0:
+            return out_array
+        if n * block > self.blocks_size:
+            grown = PyMem_Realloc(self.blocks, n * block * sizeof(double))
+            if grown is NULL:
+                raise MemoryError()
+            self.blocks = <double*>grown
+            self.blocks_size = n * block
+        cdef double[:, ::1] out = out_array
+        cdef double* blocks = self.blocks
+        _sum_lines(self.rows, &self.weights[0, 0], self.weights.shape[0], self.index, context, &out[0, 0], n, width)
+        _sum_lines(self.rows, &self.own_table[0, 0], self.own_table.shape[0], self.own_index, owns, blocks, n, block)
+        cdef double* line
+        for k in range(n):
+            line = &out[k, 0]
+            for c in range(width):
+                line[c] += blocks[k * block + c]
+            for slot in range(1, n_slots):
+                j = k + self.shift[slot]
+                if 0 <= j < n:
+                    for c in range(width):
+                        line[c] += blocks[j * block + slot * width + c]
+            for c in range(width):
+                line[c] += self.bias[c]
+        return out_array
+
+
+cdef class LabelScorer:
     """The second pass's scores of the first pass's labels around each line, from codes.
 
     :func:`segmenter.features.label_context_features` as one code a column and line,
@@ -300,75 +320,104 @@ def label_context_scores(
     :func:`segmenter.features.label_walk`, walked here (a label ``opens`` an article,
     or ``holds_body``; the lines since an opening are capped at ``since_max``, the
     article at ``article_max``, the page's articles at ``articles_max``). Rows summed as
-    :func:`sum_rows` sums the strings' rows, so the same scores bit for bit.
+    :func:`sum_rows` sums the strings' rows, so the same scores bit for bit. The tables
+    are checked and their buffers taken once.
     """
-    cdef Py_ssize_t n = len(labels)
-    cdef Py_ssize_t width = table.shape[1]
-    cdef Py_ssize_t n_offsets = len(offsets)
-    cdef Py_ssize_t n_columns = 3 + n_offsets + 4
-    cdef Py_ssize_t n_codes = code_rows.shape[1]
-    cdef Py_ssize_t k, c, j, o, label, none = n_labels, index = -1, last_start = -1, article
-    cdef Py_ssize_t[16] shift
-    cdef Py_ssize_t[16] codes
-    cdef const double* rows[16]
-    cdef PyObject* found
-    if n_columns > 16 or code_rows.shape[0] != n_columns or column_sizes.shape[0] != n_columns:
-        raise ValueError("one row of codes a column")
-    if opens.shape[0] != n_labels or holds_body.shape[0] != n_labels:
-        raise ValueError("whether each label opens an article and holds body expected")
-    for o in range(n_offsets):
-        shift[o] = offsets[o]
-    for c in range(n_columns):
-        if not 0 <= column_sizes[c] <= n_codes:
-            raise ValueError("a column holds more codes than its row")
-    out_array = np.zeros((n, width), dtype=np.float64)
-    if n == 0 or width == 0:
+
+    cdef const double[:, ::1] table
+    cdef const Py_ssize_t[:, ::1] code_rows
+    cdef const Py_ssize_t[::1] column_sizes
+    cdef Py_ssize_t n_labels, n_offsets, n_columns, since_max, article_max, articles_max
+    cdef Py_ssize_t shift[16]
+    cdef dict label_id
+    cdef const unsigned char[::1] opens
+    cdef const unsigned char[::1] holds_body
+    cdef _Rows room
+
+    def __init__(self, table, code_rows, column_sizes, Py_ssize_t n_labels, offsets, dict label_id, opens,
+                 holds_body, Py_ssize_t since_max, Py_ssize_t article_max, Py_ssize_t articles_max):
+        cdef Py_ssize_t o, c, code
+        self.table = table
+        self.code_rows = code_rows
+        self.column_sizes = column_sizes
+        self.n_labels = n_labels
+        self.n_offsets = len(offsets)
+        self.n_columns = 3 + self.n_offsets + 4
+        self.label_id = label_id
+        self.opens = opens
+        self.holds_body = holds_body
+        self.since_max, self.article_max, self.articles_max = since_max, article_max, articles_max
+        if self.n_columns > 16 or self.code_rows.shape[0] != self.n_columns or self.column_sizes.shape[0] != self.n_columns:
+            raise ValueError("one row of codes a column")
+        if self.opens.shape[0] != n_labels or self.holds_body.shape[0] != n_labels:
+            raise ValueError("whether each label opens an article and holds body expected")
+        for o in range(self.n_offsets):
+            self.shift[o] = offsets[o]
+        for c in range(self.n_columns):
+            if not 0 <= self.column_sizes[c] <= self.code_rows.shape[1]:
+                raise ValueError("a column holds more codes than its row")
+            for code in range(self.column_sizes[c]):
+                if not 0 <= self.code_rows[c, code] < self.table.shape[0]:
+                    raise IndexError(f"the row of code {code} of column {c} is outside the table")
+        self.room = _Rows()
+
+    def scores(self, list labels):
+        """The scores of ``labels`` (the first pass's, one a line): a ``(lines, width)`` array."""
+        cdef Py_ssize_t n = len(labels), n_labels = self.n_labels, n_offsets = self.n_offsets
+        cdef Py_ssize_t n_columns = self.n_columns, width = self.table.shape[1]
+        cdef Py_ssize_t k, c, j, o, label, none = n_labels, index = -1, last_start = -1, article, articles
+        cdef Py_ssize_t[16] codes
+        cdef const double* rows[16]
+        cdef PyObject* found
+        out_array = np.empty((n, width), dtype=np.float64)
+        if n == 0 or width == 0:
+            return out_array
+        # per line its label's code, then per article whether it has body so far (at most n)
+        cdef Py_ssize_t* ids = <Py_ssize_t*>PyMem_Malloc(n * sizeof(Py_ssize_t) + (n + 1))
+        if ids is NULL:
+            raise MemoryError()
+        cdef unsigned char* with_body = <unsigned char*>(ids + n)
+        cdef double[:, ::1] out = out_array
+        cdef const double* base = &self.table[0, 0]
+        cdef double* sums = self.room.sums_for(width)
+        try:
+            for k in range(n):
+                found = PyDict_GetItemWithError(self.label_id, labels[k])
+                if found is NULL:
+                    raise KeyError(labels[k])
+                ids[k] = <Py_ssize_t><object>found
+                if not 0 <= ids[k] < n_labels:
+                    raise IndexError(f"line {k}: label {ids[k]} is not one of the {n_labels}")
+            for k in range(n):
+                if self.opens[ids[k]]:
+                    index += 1
+            articles = min(index + 1, self.articles_max)
+            for k in range(n + 1):
+                with_body[k] = 0
+            index = -1
+            for k in range(n):
+                label = ids[k]
+                codes[3 + n_offsets] = min(k - last_start, self.since_max) if last_start >= 0 else self.since_max + 1
+                if self.opens[label]:
+                    index += 1
+                    last_start = k
+                article = max(index, 0)
+                codes[4 + n_offsets] = min(article, self.article_max)
+                codes[5 + n_offsets] = articles
+                codes[6 + n_offsets] = with_body[article]
+                if self.holds_body[label]:
+                    with_body[article] = 1
+                codes[0] = label
+                codes[1] = (ids[k - 1] if k > 0 else none) * n_labels + label
+                codes[2] = label * (n_labels + 1) + (ids[k + 1] if k + 1 < n else none)
+                for o in range(n_offsets):
+                    j = k + self.shift[o]
+                    codes[3 + o] = ids[j] if 0 <= j < n else none
+                for c in range(n_columns):
+                    if not 0 <= codes[c] < self.column_sizes[c]:
+                        raise IndexError(f"line {k}: code {codes[c]} of column {c} is out of range")
+                    rows[c] = base + self.code_rows[c, codes[c]] * width
+                _reduce_line(rows, n_columns, &out[k, 0], width, sums)
+        finally:
+            PyMem_Free(ids)
         return out_array
-    ids_array = np.empty(n, dtype=np.intp)
-    cdef Py_ssize_t[::1] ids = ids_array
-    for k in range(n):
-        found = PyDict_GetItemWithError(label_id, labels[k])
-        if found is NULL:
-            raise KeyError(labels[k])
-        ids[k] = <Py_ssize_t><object>found
-        if not 0 <= ids[k] < n_labels:
-            raise IndexError(f"line {k}: label {ids[k]} is not one of the {n_labels}")
-    for k in range(n):
-        if opens[ids[k]]:
-            index += 1
-    cdef Py_ssize_t articles = min(index + 1, articles_max)
-    # the articles that have body so far: one flag each (there are at most n)
-    body_array = np.zeros(n + 1, dtype=np.uint8)
-    cdef unsigned char[::1] with_body = body_array
-    cdef double[:, ::1] out = out_array
-    cdef const double* base = &table[0, 0]
-    cdef _Rows room = _Rows()
-    cdef double* sums = room.sums_for(width)
-    index = -1
-    for k in range(n):
-        label = ids[k]
-        codes[3 + n_offsets] = min(k - last_start, since_max) if last_start >= 0 else since_max + 1
-        if opens[label]:
-            index += 1
-            last_start = k
-        article = max(index, 0)
-        codes[4 + n_offsets] = min(article, article_max)
-        codes[5 + n_offsets] = articles
-        codes[6 + n_offsets] = with_body[article]
-        if holds_body[label]:
-            with_body[article] = 1
-        codes[0] = label
-        codes[1] = (ids[k - 1] if k > 0 else none) * n_labels + label
-        codes[2] = label * (n_labels + 1) + (ids[k + 1] if k + 1 < n else none)
-        for o in range(n_offsets):
-            j = k + shift[o]
-            codes[3 + o] = ids[j] if 0 <= j < n else none
-        for c in range(n_columns):
-            if not 0 <= codes[c] < column_sizes[c]:
-                raise IndexError(f"line {k}: code {codes[c]} of column {c} is out of range")
-            j = code_rows[c, codes[c]]
-            if not 0 <= j < table.shape[0]:
-                raise IndexError(f"line {k}: the row of code {codes[c]} of column {c} is outside the table")
-            rows[c] = base + j * width
-        _reduce_line(rows, n_columns, &out[k, 0], width, sums)
-    return out_array

@@ -270,6 +270,7 @@ class _StateScores:
         # built on first use: a model whose passes are scored side by side never needs its own
         self._own: tuple[dict[str, int], np.ndarray] | None = None
         self._own_cache: dict[tuple[str, ...], np.ndarray] = {}
+        self._page_scorer: tuple[np.ndarray, np.ndarray, Any] | None = None
         self._slot_offsets = [(slot, off) for slot, off in enumerate(NEIGHBOUR_OFFSETS, start=1)]
 
     def _own_table(self) -> tuple[dict[str, int], np.ndarray]:
@@ -331,23 +332,31 @@ class _StateScores:
             blocks = list(map(cache.__getitem__, owns))
         return np.array(blocks)
 
+    def _compiled_scorer(self) -> Any:
+        """The compiled :class:`segmenter._scoring.PageScorer` of these weights (made on
+        first use, and again if the weights are replaced)."""
+        assert _SCORING is not None
+        found = self._page_scorer
+        if found is None or found[0] is not self.state_weights or found[1] is not self.label_bias:
+            own_index, table = self._own_table()
+            scorer = _SCORING.PageScorer(
+                self.state_weights,
+                self.attribute_index,
+                table.reshape(len(table), -1),
+                own_index,
+                NEIGHBOUR_OFFSETS,
+                self.label_bias,
+            )
+            found = self._page_scorer = (self.state_weights, self.label_bias, scorer)
+        return found[2]
+
     def from_parts(self, parts: PageParts) -> np.ndarray:
         """State scores of a page's lines from own and context features."""
         n = len(parts.views)
         if n == 0:
             return np.zeros((0, self.state_weights.shape[1]))
         if _SCORING is not None:  # the same sums in C, in the same order (no cache needed)
-            own_index, table = self._own_table()
-            return _SCORING.page_scores(
-                self.state_weights,
-                self.attribute_index,
-                table.reshape(len(table), -1),
-                own_index,
-                parts.context,
-                [view.own for view in parts.views],
-                NEIGHBOUR_OFFSETS,
-                self.label_bias,
-            )
+            return self._compiled_scorer().scores(parts.context, [view.own for view in parts.views])
         own = self.own_scores(parts.views)
         unary = _sum_rows(self.state_weights, self.attribute_index, parts.context)
         unary += own[:, 0]
@@ -399,6 +408,7 @@ class CrfModel:
         self._scores = _StateScores(attrs, self.state_weights, self.label_bias)
         self._both_passes: tuple[CrfModel, _StateScores] | None = None  # built on first use
         self._label_codes: tuple[np.ndarray, np.ndarray, dict[str, int]] | None = None  # likewise
+        self._compiled_label_scorer: tuple[np.ndarray, Any] | None = None  # likewise
         # what the walk over a first pass's labels reads of each (features.label_walk)
         self._opens_article = np.array([opens_article(label) for label in self.labels], dtype=np.uint8)
         self._holds_body = np.array([label.endswith("body") for label in self.labels], dtype=np.uint8)
@@ -548,21 +558,30 @@ class CrfModel:
             return _sum_rows(self.state_weights, self.attribute_index, label_context_features(first_labels))
         # the same sums from codes: no feature strings built, none looked up, the walk
         # over the labels (label_walk) made in the same loop
-        code_rows, column_sizes, label_id = self._label_code_rows()
-        return _SCORING.label_context_scores(
-            self.state_weights,
-            code_rows,
-            column_sizes,
-            len(self.labels),
-            LABEL_CONTEXT_OFFSETS,
-            list(first_labels),
-            label_id,
-            self._opens_article,
-            self._holds_body,
-            SINCE_START_MAX,
-            WALK_ARTICLE_MAX,
-            WALK_ARTICLES_MAX,
-        )
+        return self._label_scorer().scores(list(first_labels))
+
+    def _label_scorer(self) -> Any:
+        """The compiled :class:`segmenter._scoring.LabelScorer` of this model's weights (made
+        on first use, and again if the weights are replaced)."""
+        assert _SCORING is not None
+        found = self._compiled_label_scorer
+        if found is None or found[0] is not self.state_weights:
+            code_rows, column_sizes, label_id = self._label_code_rows()
+            scorer = _SCORING.LabelScorer(
+                self.state_weights,
+                code_rows,
+                column_sizes,
+                len(self.labels),
+                LABEL_CONTEXT_OFFSETS,
+                label_id,
+                self._opens_article,
+                self._holds_body,
+                SINCE_START_MAX,
+                WALK_ARTICLE_MAX,
+                WALK_ARTICLES_MAX,
+            )
+            found = self._compiled_label_scorer = (self.state_weights, scorer)
+        return found[1]
 
     def _label_code_rows(self) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
         """Row of each code of :func:`segmenter.features.label_context_vocabulary`, by column

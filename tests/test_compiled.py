@@ -390,12 +390,14 @@ def test_the_scoring_kernel_refuses_tables_and_codes_it_would_read_past() -> Non
     code_rows, sizes, label_id = model._label_code_rows()
     n_labels = len(model.labels)
 
-    def label_scores(labels, ids=label_id, opens=model._opens_article, since_max=F.SINCE_START_MAX):
-        return kernel.label_context_scores(
-            model.state_weights, code_rows, sizes, n_labels, F.LABEL_CONTEXT_OFFSETS, labels, ids,
+    def label_scores(labels, ids=label_id, opens=model._opens_article, since_max=F.SINCE_START_MAX, rows=code_rows):
+        scorer = kernel.LabelScorer(
+            model.state_weights, rows, sizes, n_labels, F.LABEL_CONTEXT_OFFSETS, ids,
             opens, model._holds_body, since_max, F.WALK_ARTICLE_MAX, F.WALK_ARTICLES_MAX,
         )
+        return scorer.scores(labels)
 
+    assert label_scores(["B-body", "I-body"]).shape == (2, n_labels)
     with pytest.raises(KeyError):
         label_scores(["B-nothing"])
     with pytest.raises(IndexError, match="not one of"):
@@ -404,6 +406,21 @@ def test_the_scoring_kernel_refuses_tables_and_codes_it_would_read_past() -> Non
         label_scores(["B-body"], opens=model._opens_article[:-1])
     with pytest.raises(IndexError, match="out of range"):
         label_scores(["B-body", "I-body"], since_max=F.SINCE_START_MAX + 1)
+    far = code_rows.copy()
+    far[0, 0] = len(model.state_weights)
+    with pytest.raises(IndexError, match="outside the table"):
+        label_scores(["B-body"], rows=far)
+    # a page's scorer: zero rows after the indexed ones, an own block for each offset
+    own = np.zeros((2, 3 * 2))
+    with pytest.raises(ValueError, match="zero row"):
+        kernel.PageScorer(np.zeros((1, 2)), {"a": 0}, own, {}, (-1, 1), np.zeros(2))
+    with pytest.raises(ValueError, match="a block of weights"):
+        kernel.PageScorer(np.zeros((2, 2)), {"a": 0}, own, {}, (-1,), np.zeros(2))
+    scorer = kernel.PageScorer(np.zeros((2, 2)), {"a": 5}, own, {}, (-1, 1), np.zeros(2))
+    with pytest.raises(IndexError, match="outside the table"):
+        scorer.scores([["a"]], [["b"]])
+    with pytest.raises(ValueError, match="one own feature set per line"):
+        scorer.scores([["a"]], [])
 
 
 # --- the page-context kernel -----------------------------------------------------------
