@@ -6,9 +6,9 @@ this module is not built. A line's step there combines every state with every st
 (34 x 34, four in five of the pairs a disallowed transition); here only the allowed
 pairs are visited.
 
-* :func:`best_path`, the Viterbi search: the same sums in the same order, and of equal
-  maxima the first kept, as ``argmax`` keeps it, so the same paths; :class:`Lattice`,
-  a model's lattice read once, whose ``best_labels`` is the same search from the
+* :class:`Lattice`, a model's lattice read once; its ``best_path`` is the Viterbi
+  search: the same sums in the same order, and of equal maxima the first kept, as
+  ``argmax`` keeps it, so the same paths; its ``best_labels`` the same search from the
   labels' scores, for a page tagged without confidences.
 * :func:`chosen_label_mass`, forward-backward for the confidences: the same scaled
   recursion, its sums in another order than NumPy's matrix products, so the same
@@ -35,9 +35,9 @@ cdef int _best_path(
     Py_ssize_t n_states,
     Py_ssize_t* path,
 ) except -1:
-    """The Viterbi search of :func:`best_path` into ``path`` (one state a line); line t's
-    score in state j is ``scores[t, column[j]]`` (its label's score: no array of state
-    scores is built). Its working rows are C buffers, not arrays made a page."""
+    """The Viterbi search of :meth:`Lattice.best_path` into ``path`` (one state a line);
+    line t's score in state j is ``scores[t, column[j]]`` (its label's score: no array of
+    state scores is built). Its working rows are C buffers, not arrays made a page."""
     cdef Py_ssize_t n = scores.shape[0]
     cdef Py_ssize_t t, i, j, p, k, best_i, low, high
     cdef double best, score
@@ -128,50 +128,13 @@ cdef int _check_lattice(
     return 0
 
 
-def best_path(
-    const double[:, :, ::1] into,
-    const Py_ssize_t[:, ::1] first,
-    const Py_ssize_t[::1] sources,
-    const Py_ssize_t[::1] kinds,
-    const double[:, ::1] unary,
-    const double[::1] start,
-    const unsigned char[::1] end_allowed,
-    double neg_inf,
-):
-    """The best state path of one page (a list of state indexes).
+cdef class Lattice:
+    """A model's constrained lattice for its searches, its arrays read and checked once.
 
     ``into[kind, j, i]``: the score of the transition i -> j into a line of that kind;
     ``sources[first[kind, j]:first[kind, j + 1]]``: the states i it is allowed from, in
     increasing order (a state with none is reduced over every state, as NumPy does);
-    ``unary[t, j]``: line t's score in state j; ``start``: the first line's scores with
-    the disallowed openings at ``neg_inf``; ``end_allowed[j]``: a page may end in j.
-    """
-    cdef Py_ssize_t n = unary.shape[0], n_states = start.shape[0], j, t
-    if unary.shape[1] != n_states or end_allowed.shape[0] != n_states or kinds.shape[0] != n:
-        raise ValueError("one score a state and one kind a line")
-    _check_lattice(into, first, sources, n_states)
-    for t in range(n):
-        if not 0 <= kinds[t] < into.shape[0]:
-            raise ValueError("a line's kind has no transitions")
-    if n == 0:
-        return []
-    cdef Py_ssize_t* column = <Py_ssize_t*>PyMem_Malloc((n_states + n) * sizeof(Py_ssize_t))
-    if column is NULL:
-        raise MemoryError()
-    cdef Py_ssize_t* path = column + n_states
-    try:
-        for j in range(n_states):
-            column[j] = j
-        _best_path(into, first, sources, &kinds[0], unary, column, &start[0], end_allowed, neg_inf, n_states, path)
-        return [path[t] for t in range(n)]
-    finally:
-        PyMem_Free(column)
-
-
-cdef class Lattice:
-    """A model's constrained lattice for :meth:`best_labels`, its arrays read once.
-
-    ``into``, ``first``, ``sources``: as for :func:`best_path`; ``state_label[j]``: the
+    ``state_label[j]``: the
     label of state j (of ``labels``); ``start_allowed[kind, j]``: a page may open in
     state j on a line of that kind; ``end_allowed[j]``: a page may end in j. A page's
     search had taken the buffers of these seven arrays and made five NumPy arrays of
@@ -207,12 +170,39 @@ cdef class Lattice:
             if not 0 <= self.state_label[j] < len(self.labels):
                 raise ValueError("a state's label is not one of the labels")
 
+    def best_path(self, const Py_ssize_t[::1] kinds, const double[:, ::1] unary, const double[::1] start) -> list:
+        """The best state path of one page (a list of state indexes): ``kinds[t]``, the
+        kind of line t's transitions; ``unary[t, j]``, its score in state j; ``start``,
+        the first line's scores with the disallowed openings at ``neg_inf``."""
+        cdef Py_ssize_t n = unary.shape[0], n_states = self.n_states, j, t
+        if unary.shape[1] != n_states or start.shape[0] != n_states or kinds.shape[0] != n:
+            raise ValueError("one score a state and one kind a line")
+        for t in range(n):
+            if not 0 <= kinds[t] < self.into.shape[0]:
+                raise ValueError("a line's kind has no transitions")
+        if n == 0:
+            return []
+        cdef Py_ssize_t* column = <Py_ssize_t*>PyMem_Malloc((n_states + n) * sizeof(Py_ssize_t))
+        if column is NULL:
+            raise MemoryError()
+        cdef Py_ssize_t* path = column + n_states
+        try:
+            for j in range(n_states):
+                column[j] = j
+            _best_path(
+                self.into, self.first, self.sources, &kinds[0], unary, column, &start[0], self.end_allowed,
+                self.neg_inf, n_states, path,
+            )
+            return [path[t] for t in range(n)]
+        finally:
+            PyMem_Free(column)
+
     def best_labels(self, line_is_short, const double[:, :] label_scores) -> list:
-        """The labels of one page's best path: :func:`best_path` from the labels' scores.
+        """The labels of one page's best path: :meth:`best_path` from the labels' scores.
 
         ``label_scores[t, l]``: line t's score for label l, a state's score its label's;
         ``line_is_short[t]``: line t is short (the kind of its transitions; None: no
-        line is). The same path as :func:`best_path` of the gathered state scores.
+        line is). The same path as :meth:`best_path` of the gathered state scores.
         """
         cdef Py_ssize_t n = label_scores.shape[0], n_states = self.n_states, t, j
         if n == 0:

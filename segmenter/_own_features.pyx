@@ -228,7 +228,12 @@ cdef int _fill_lexicon_filter() except -1:
 
 cdef inline bint _may_be_in(object token, unsigned char bit) except -1:
     """False if ``token`` (a string) is surely not a key of the lexicons of ``bit``."""
-    return _LEXICON_FILTER[<size_t>hash(token) & (_FILTER_SLOTS - 1)] & bit
+    return _may_be_hashed_in(hash(token), bit)
+
+
+cdef inline bint _may_be_hashed_in(Py_hash_t h, unsigned char bit) noexcept:
+    """:func:`_may_be_in` of a token whose hash is ``h``."""
+    return _LEXICON_FILTER[<size_t>h & (_FILTER_SLOTS - 1)] & bit
 
 
 # Four of the expressions are read in C, each only for its exact pattern (another from
@@ -669,7 +674,7 @@ cdef long _lede_millis(list toks, Py_ssize_t n_tok):
             if hashes[j] == hashes[i] and <str>toks[j] == <str>toks[i]:
                 again = True
                 break
-        if not again and _LEXICON_FILTER[<size_t>hashes[i] & (_FILTER_SLOTS - 1)] & _IN_BAG:
+        if not again and _may_be_hashed_in(hashes[i], _IN_BAG):
             weight = PyDict_GetItemWithError(_LEDE_BAG, toks[i])
             if weight is not NULL:
                 score += <long><object>weight

@@ -65,6 +65,18 @@ cdef double _pairwise(const double** rows, Py_ssize_t n, Py_ssize_t c) noexcept 
     return _pairwise(rows, n2, c) + _pairwise(rows + n2, n - n2, c)
 
 
+cdef double* _room(double** buffer, Py_ssize_t* size, Py_ssize_t needed) except NULL:
+    """``buffer`` (of ``size`` doubles) grown to hold ``needed``, kept for the next call."""
+    cdef void* grown
+    if needed > size[0]:
+        grown = PyMem_Realloc(buffer[0], needed * sizeof(double))
+        if grown is NULL:
+            raise MemoryError()
+        buffer[0] = <double*>grown
+        size[0] = needed
+    return buffer[0]
+
+
 cdef class _Rows:
     """A growable buffer of row pointers (the rows of one line), and room for sums."""
 
@@ -86,14 +98,7 @@ cdef class _Rows:
 
     cdef double* sums_for(self, Py_ssize_t width) except NULL:
         """Room for eight rows of ``width`` (``width`` > 0)."""
-        cdef void* grown
-        if 8 * width > self.sums_size:
-            grown = PyMem_Realloc(self.sums, 8 * width * sizeof(double))
-            if grown is NULL:
-                raise MemoryError()
-            self.sums = <double*>grown
-            self.sums_size = 8 * width
-        return self.sums
+        return _room(&self.sums, &self.sums_size, 8 * width)
 
     cdef int _grow(self, Py_ssize_t size) except -1:
         cdef void* grown = PyMem_Realloc(self.rows, size * sizeof(double*))
@@ -277,20 +282,13 @@ cdef class PageScorer:
         cdef Py_ssize_t n = len(context)
         cdef Py_ssize_t width = self.width, n_slots = self.n_slots, block = n_slots * width
         cdef Py_ssize_t k, c, slot, j
-        cdef void* grown
         if len(owns) != n:
             raise ValueError("one own feature set per line of context")
         out_array = np.empty((n, width), dtype=np.float64)
         if n == 0 or width == 0:
             return out_array
-        if n * block > self.blocks_size:
-            grown = PyMem_Realloc(self.blocks, n * block * sizeof(double))
-            if grown is NULL:
-                raise MemoryError()
-            self.blocks = <double*>grown
-            self.blocks_size = n * block
+        cdef double* blocks = _room(&self.blocks, &self.blocks_size, n * block)
         cdef double[:, ::1] out = out_array
-        cdef double* blocks = self.blocks
         _sum_lines(self.rows, &self.weights[0, 0], self.weights.shape[0], self.index, context, &out[0, 0], n, width)
         _sum_lines(self.rows, &self.own_table[0, 0], self.own_table.shape[0], self.own_index, owns, blocks, n, block)
         cdef double* line

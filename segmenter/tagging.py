@@ -656,17 +656,7 @@ class CrfModel:
 
     def _compiled_path(self, unary: np.ndarray, kinds: np.ndarray, start: np.ndarray) -> list[int]:
         """The best state path of a page by the compiled search (:mod:`segmenter._decoding`)."""
-        assert _KERNEL is not None
-        return _KERNEL.best_path(
-            self._state_trans_into,
-            self._lattice.first_source,
-            self._lattice.sources,
-            kinds,
-            np.ascontiguousarray(unary),
-            np.ascontiguousarray(start),
-            self._lattice.end_allowed_bytes,
-            NEG_INF,
-        )
+        return self._compiled_search().best_path(kinds, np.ascontiguousarray(unary), np.ascontiguousarray(start))
 
     def _numpy_path(self, unary: np.ndarray, kinds: Sequence[int], start: np.ndarray) -> list[int]:
         """The best state path of a page by NumPy steps (the search without the compiled kernel)."""
