@@ -164,6 +164,7 @@ cdef int _load() except -1:
     _AM_PM_RE, _ENGLISH_ORDINAL_RE, _GMT_RE = r["am_pm"], r["english_ordinal"], r["gmt"]
     _BYLINE_AGENCY_RE, _PAREN_PLACE_RE = r["byline_agency"], r["paren_place"]
     _fill_lexicon_filter()
+    _fill_sets()
     _load_zeroed(_DIGITS_TO_ZERO)
     _BYLINE_IN_C = _is_pattern(_BYLINE_AGENCY_RE, _BYLINE_PATTERN)
     _BULLET_IN_C = _is_pattern(_BULLET_RE, _BULLET_PATTERN)
@@ -432,21 +433,53 @@ cdef inline bint _is_digits(str text) noexcept:
     return True
 
 
-cdef inline bint _holds_any(str text, str chars) noexcept:
-    """Does ``text`` hold any of ``chars``?"""
+# Membership in the few character sets asked of every character of a line (the pipe
+# separators, the byline separators): a bit a set in a byte per BMP code point, so a
+# character costs a load, where ``ch in chars`` was a call of ``PyUnicode_FindChar``
+# (about 80 instructions; the separators hold "»", so most lines asked it of each
+# character). Characters past the BMP are asked of the string.
+cdef enum:
+    _SET_PIPE = 1
+    _SET_BYLINE = 2
+cdef unsigned char _IN_SET[0x10000]
+
+
+cdef int _fill_sets() except -1:
+    cdef Py_ssize_t i
+    cdef Py_UCS4 ch
+    for i in range(0x10000):
+        _IN_SET[i] = 0
+    for ch in _PIPE_CHARS:
+        if ch < 0x10000:
+            _IN_SET[ch] |= _SET_PIPE
+    for ch in _BYLINE_SEPARATORS:
+        if ch < 0x10000:
+            _IN_SET[ch] |= _SET_BYLINE
+    return 0
+
+
+cdef inline bint _in_set(Py_UCS4 ch, unsigned char bit, str chars) noexcept:
+    """Is ``ch`` among ``chars``, the set of ``bit``?"""
+    if ch < 0x10000:
+        return _IN_SET[ch] & bit
+    return ch in chars
+
+
+cdef inline bint _holds_any(str text, unsigned char bit, str chars) noexcept:
+    """Does ``text`` hold any of ``chars`` (the set of ``bit``)?"""
     cdef Py_UCS4 ch
     for ch in text:
-        if ch in chars:
+        if _in_set(ch, bit, chars):
             return True
     return False
 
 
-cdef inline Py_ssize_t _count_of(str text, str chars) noexcept:
-    """How many characters of ``text`` are among ``chars``."""
+cdef inline Py_ssize_t _count_of(str text, unsigned char bit, str chars) noexcept:
+    """How many characters of ``text`` are among ``chars`` (the set of ``bit``)."""
     cdef Py_UCS4 ch
     cdef Py_ssize_t count = 0
     for ch in text:
-        if ch in chars:
+        if _in_set(ch, bit, chars):
             count += 1
     return count
 
@@ -816,7 +849,7 @@ cdef int _view(str stripped, str sample, str norm, list toks, object words, long
             feats.append("colon:early_long")
     if n_stripped > 2 and PyUnicode_Find(stripped, "..", 0, n_stripped - 2, 1) >= 0:
         feats.append("double_dot")
-    if flags & _B_PIPE and _count_of(sample, _PIPE_CHARS) >= 2 and (
+    if flags & _B_PIPE and _count_of(sample, _SET_PIPE, _PIPE_CHARS) >= 2 and (
         _two_separators(sample) if _PIPE_IN_C else len(_PIPE_RE.findall(sample)) >= 2
     ):
         feats.append("many_separators")
@@ -954,7 +987,7 @@ cdef int _view(str stripped, str sample, str norm, list toks, object words, long
 
     # byline shapes
     if n_tok <= 10:
-        if not flags & _B_DIGIT and _holds_any(stripped, _BYLINE_SEPARATORS) and (
+        if not flags & _B_DIGIT and _holds_any(stripped, _SET_BYLINE, _BYLINE_SEPARATORS) and (
             _byline_shape(stripped) if _BYLINE_IN_C else _BYLINE_AGENCY_RE.match(stripped)
         ):
             feats.append("byline:sep_shape")

@@ -535,6 +535,8 @@ _OWN_PIECES = st.one_of(
             # that open with a digit look for after one
             "5 ص", "3pm", "7 A.M.", "2020-01-02", "١٢/٣", "٣ هـ", "4ه", "\u0966", "\U0001D7D9", "\u2028",
             "\u1680", "\x1c", "\u00a0", "\u3000", "ه", "م", "p", "a", "/", "-",
+            # the pipe and byline separators, read through a table of the BMP
+            " » ", "»", " · ", " > ", "–", " • ",
         ]
     ),
 )
