@@ -8,8 +8,9 @@ state scores), which :mod:`segmenter.tagging` uses in place of its NumPy steps, 
 ``segmenter/_measure.pyx`` (a line's marks, classes, tokens and content words),
 ``segmenter/_own_features.pyx`` (a line's own features) and ``segmenter/_context.pyx``
 (the page-context features), which :mod:`segmenter.features` uses in place of its
-Python, and ``segmenter/_assembly.pyx`` (a page's ``Line`` objects), which
-:mod:`segmenter.assembly` uses in place of ``map``. Without
+Python, and ``segmenter/_assembly.pyx`` (a page's ``Line`` objects, which
+:mod:`segmenter.assembly` uses in place of ``map``, and its ``RawLine`` tuples, which
+:mod:`segmenter.reading` makes in place of a split and an encoding). Without
 them, or with ``SEGMENTER_PURE_PYTHON=1`` set at build time, the build goes on and the
 package runs as pure Python.
 

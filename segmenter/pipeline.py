@@ -23,7 +23,7 @@ from typing import Literal, TypeVar
 from segmenter import metadata as metadata_stage
 from segmenter.assembly import assemble, build_lines
 from segmenter.features import PageParts, page_parts, page_parts_many
-from segmenter.reading import RawLine, sanitize, split_lines
+from segmenter.reading import RawLine, read_lines
 from segmenter.tagging import LABELS, CrfModel, Decoding, TagResult, label_role
 from segmenter.types import LabelledPage, Line, ModelError, Page, Role, SegmenterError
 
@@ -171,7 +171,7 @@ class Segmenter:
         for slot, (index, item) in enumerate(items):
             try:
                 page_id, text = _item_text(item)
-                lines.append((slot, index, item, page_id, split_lines(sanitize(text))))
+                lines.append((slot, index, item, page_id, read_lines(text)))
             except (TypeError, ValueError, SegmenterError) as exc:
                 out[slot] = _skipped(index, item, exc)
         # the batch's lines measured at once (page_parts_many): the features of page_parts
@@ -348,7 +348,7 @@ def _labelled_lines(raw: list[RawLine], parts: PageParts, result: TagResult) -> 
 
 def _read(text: str) -> tuple[list[RawLine], PageParts]:
     """A page's lines and their features (the stages before tagging)."""
-    raw = split_lines(sanitize(text))
+    raw = read_lines(text)
     return raw, page_parts([line.text for line in raw])
 
 

@@ -15,6 +15,8 @@ from typing import NamedTuple
 
 import regex
 
+from segmenter._compiled import kernel
+
 _LINE_BREAK_RE = regex.compile(r"\r\n|\r|\n")
 _SURROGATE_RE = regex.compile(r"[\ud800-\udfff]")
 REPLACEMENT_CHARACTER = "\ufffd"
@@ -66,6 +68,23 @@ def split_lines(text: str) -> list[RawLine]:
         start = match.end()
     lines.append(RawLine(text[start:], start, len(text), ""))
     return lines
+
+
+# a page read in C (segmenter/_assembly.pyx), if built: the lines split_lines makes
+_RAW_LINES = kernel("segmenter._assembly")
+
+
+def read_lines(text: str) -> list[RawLine]:
+    """A page as the stages after reading get it: ``split_lines(sanitize(text))``.
+
+    With the compiled kernel, one pass over the characters looks for lone surrogates
+    and line ends at once (a page with a surrogate is sanitized first, here).
+    """
+    if _RAW_LINES is not None and type(text) is str:
+        lines = _RAW_LINES.raw_lines(text, RawLine)
+        if lines is not None:
+            return lines  # type: ignore[no-any-return]
+    return split_lines(sanitize(text))
 
 
 def join_lines(lines: list[RawLine]) -> str:

@@ -34,7 +34,7 @@ from segmenter.features import (
     page_parts,
 )
 from segmenter.io import GoldPage, read_gold
-from segmenter.reading import RawLine, sanitize, split_lines
+from segmenter.reading import RawLine, read_lines
 from segmenter.tagging import (
     DEFAULT_DECODING,
     DEFAULT_HYPERPARAMETERS,
@@ -134,7 +134,7 @@ def stacked_sequence(
 
 def read_page(page: GoldPage) -> tuple[list[RawLine], PageParts]:
     """A gold page's lines and features as the pipeline reads its text."""
-    raw = split_lines(sanitize(page.text))
+    raw = read_lines(page.text)
     return raw, page_parts([line.text for line in raw])
 
 

@@ -1096,3 +1096,35 @@ def test_the_line_kernel_refuses_a_class_it_cannot_vouch_for() -> None:
         kernel.instances(Line, (iter(["a"]), [], [], [], [], [], []))
     with pytest.raises(ValueError, match="one role, article and confidence per line"):
         assembly.build_lines([("a", 0, 1, "")], [], [], [])
+
+
+# --- a page read in C (segmenter/_assembly.pyx, raw_lines) ----------------------------
+
+
+@needs_lines
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from(["ا", "ب", " ", "\n", "\r", "a", "é", "\u2028", "\ud800", "\udfff", "\ud7ff", "\ue000", "\U0001F600"]), max_size=120))
+def test_a_page_read_in_c_is_split_lines_of_sanitize(text: str) -> None:
+    """Line ends of each kind, a lone surrogate (sanitized), strings of each width."""
+    from segmenter import reading
+
+    lines = reading.read_lines(text)
+    assert lines == reading.split_lines(reading.sanitize(text))
+    assert all(type(line) is reading.RawLine for line in lines)
+
+
+@needs_lines
+def test_a_page_read_in_c_holds_one_reference_to_each_line() -> None:
+    import gc
+    import sys
+
+    from segmenter import reading
+
+    lines = reading.read_lines("سطر أول\r\nسطر ثان")
+    assert assembly._LINES.raw_lines("x\ud800", reading.RawLine) is None  # sanitized by the caller
+    first = lines[0]
+    counts = sys.getrefcount(first), sys.getrefcount(first.text)  # outside the asserts, which keep values
+    assert counts == (3, 2)  # the list's and ``first``; the tuple's
+    assert gc.is_tracked(lines[0]) and lines[0]._asdict() == {"text": "سطر أول", "start": 0, "end": 7, "newline": "\r\n"}
+    with pytest.raises(TypeError):
+        assembly._LINES.raw_lines("x", list)
