@@ -22,6 +22,8 @@ import numpy as np
 from cpython.dict cimport PyDict_GetItemWithError
 from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
 from cpython.object cimport PyObject
+from cpython.ref cimport Py_DECREF, Py_INCREF
+from cpython.unicode cimport PyUnicode_CheckExact
 
 cdef Py_ssize_t _BLOCK = 128  # NumPy's PW_BLOCKSIZE: longer runs are split in two
 
@@ -77,6 +79,91 @@ cdef double* _room(double** buffer, Py_ssize_t* size, Py_ssize_t needed) except 
     return buffer[0]
 
 
+# A feature's row, remembered by the address of its string. Most feature strings are
+# the same few hundred objects on every line (the tables' and the kernels' constants),
+# and a dictionary look-up of one was about 130 instructions (its hash, a probe, then a
+# comparison of characters with the model's key, a different object): a twentieth of
+# the labelling. A string whose address is here is one seen before, and its row is
+# read back. The memo holds a reference to each string it knows, so that while it is
+# there no other object can have its address; it is emptied when half full (the strings
+# made for one line, such as ``w0:<word>``, fill it slowly). Only exact ``str`` objects
+# are remembered: any other key is looked up each time.
+cdef struct _Known:
+    PyObject* feature
+    Py_ssize_t row
+
+cdef enum:
+    _KNOWN_BITS = 13
+    _KNOWN_SLOTS = 1 << _KNOWN_BITS
+    _KNOWN_MAX = _KNOWN_SLOTS // 2
+
+
+cdef class _FeatureRows:
+    """The rows of one table's features (``index``; ``len(index)``: unknown), memoised."""
+
+    cdef dict index
+    cdef Py_ssize_t unknown, n_rows, used
+    cdef _Known* slots
+
+    def __cinit__(self, dict index, Py_ssize_t n_rows):
+        cdef Py_ssize_t i
+        self.index = index
+        self.unknown = len(index)
+        self.n_rows = n_rows
+        self.used = 0
+        self.slots = <_Known*>PyMem_Malloc(_KNOWN_SLOTS * sizeof(_Known))
+        if self.slots is NULL:
+            raise MemoryError()
+        for i in range(_KNOWN_SLOTS):
+            self.slots[i].feature = NULL
+
+    def __dealloc__(self):
+        if self.slots is not NULL:
+            self._forget()
+            PyMem_Free(self.slots)
+
+    cdef void _forget(self) noexcept:
+        cdef Py_ssize_t i
+        for i in range(_KNOWN_SLOTS):
+            if self.slots[i].feature is not NULL:
+                Py_DECREF(<object>self.slots[i].feature)
+                self.slots[i].feature = NULL
+        self.used = 0
+
+    cdef Py_ssize_t looked_up(self, object feature) except -1:
+        """The row of ``feature`` from the dictionary, checked against the table."""
+        cdef PyObject* found = PyDict_GetItemWithError(self.index, feature)
+        cdef Py_ssize_t row = self.unknown if found is NULL else <Py_ssize_t><object>found
+        if row < 0 or row >= self.n_rows:
+            raise IndexError(f"row {row} of feature {feature!r} is outside the table")
+        return row
+
+    cdef inline Py_ssize_t row_of(self, object feature) except -1:
+        cdef PyObject* key = <PyObject*>feature
+        cdef size_t at = ((<size_t>key >> 4) * <size_t>0x9E3779B97F4A7C15) >> (64 - _KNOWN_BITS)
+        cdef _Known* slot
+        cdef Py_ssize_t row
+        while True:
+            slot = &self.slots[at]
+            if slot.feature == key:
+                return slot.row
+            if slot.feature is NULL:
+                break
+            at = (at + 1) & (_KNOWN_SLOTS - 1)
+        row = self.looked_up(feature)
+        if not PyUnicode_CheckExact(feature):
+            return row
+        if self.used >= _KNOWN_MAX:  # emptied: then the first probe is free
+            self._forget()
+            at = ((<size_t>key >> 4) * <size_t>0x9E3779B97F4A7C15) >> (64 - _KNOWN_BITS)
+            slot = &self.slots[at]
+        Py_INCREF(feature)
+        slot.feature = key
+        slot.row = row
+        self.used += 1
+        return row
+
+
 cdef class _Rows:
     """A growable buffer of row pointers (the rows of one line), and room for sums."""
 
@@ -108,25 +195,18 @@ cdef class _Rows:
         self.size = size
         return 0
 
-    cdef Py_ssize_t gather(self, const double* base, Py_ssize_t n_rows, Py_ssize_t width, dict index,
+    cdef Py_ssize_t gather(self, const double* base, Py_ssize_t width, _FeatureRows rows_of,
                            line_features) except -1:
-        """Point at the rows of ``line_features`` in the table at ``base`` (``n_rows`` rows of
-        ``width``; unknown: row ``len(index)``); their count."""
+        """Point at the rows of ``line_features`` in the table at ``base`` (rows of
+        ``width``, found by ``rows_of``); their count."""
         cdef Py_ssize_t m = len(line_features)
-        cdef Py_ssize_t unknown = len(index)
-        cdef Py_ssize_t row
-        cdef PyObject* found
         if m > self.size:
             self._grow(2 * m)
         if m == 0:
             return 0
         m = 0
         for feature in line_features:
-            found = PyDict_GetItemWithError(index, feature)
-            row = unknown if found is NULL else <Py_ssize_t><object>found
-            if row < 0 or row >= n_rows:
-                raise IndexError(f"row {row} of feature {feature!r} is outside the table")
-            self.rows[m] = base + row * width
+            self.rows[m] = base + rows_of.row_of(feature) * width
             m += 1
         return m
 
@@ -192,7 +272,7 @@ cdef int _check_zero_row(const double[:, ::1] table, dict index) except -1:
     return 0
 
 
-cdef int _sum_lines(_Rows rows, const double* table, Py_ssize_t n_rows, dict index, features, double* out,
+cdef int _sum_lines(_Rows rows, const double* table, _FeatureRows rows_of, features, double* out,
                     Py_ssize_t n, Py_ssize_t width) except -1:
     """Row i of ``out`` (``n`` rows of ``width``) = the sum of the rows of ``features[i]``
     in ``table`` (``n_rows`` rows of ``width``). Every row of ``out`` is written: it need
@@ -200,7 +280,7 @@ cdef int _sum_lines(_Rows rows, const double* table, Py_ssize_t n_rows, dict ind
     cdef Py_ssize_t i, c, m
     cdef double* sums = rows.sums_for(width)
     for i in range(n):
-        m = rows.gather(table, n_rows, width, index, features[i])
+        m = rows.gather(table, width, rows_of, features[i])
         if m:
             _reduce_line(rows.rows, m, out + i * width, width, sums)
         else:
@@ -223,7 +303,7 @@ def sum_rows(const double[:, ::1] table, dict index, features):
     out_array = np.zeros((n, width), dtype=np.float64)
     cdef double[:, ::1] out = out_array
     if n and width:
-        _sum_lines(_Rows(), &table[0, 0], table.shape[0], index, features, &out[0, 0], n, width)
+        _sum_lines(_Rows(), &table[0, 0], _FeatureRows(index, table.shape[0]), features, &out[0, 0], n, width)
     return out_array
 
 
@@ -234,7 +314,8 @@ cdef class PageScorer:
     ``len(index)`` the zero row of unknown ones); ``own_table``: a row per own feature
     (``own_index``), the feature's weights at offset 0 and then as the neighbour at each
     of ``offsets``, side by side; ``bias``: added to every line. The tables' buffers
-    are taken once, not a page, and a page's blocks go to a buffer kept for the next.
+    are taken once, not a page, and a page's blocks go to a buffer kept for the next;
+    each table's rows are remembered by feature string (:class:`_FeatureRows`).
     """
 
     cdef const double[:, ::1] weights
@@ -245,6 +326,7 @@ cdef class PageScorer:
     cdef Py_ssize_t width, n_slots
     cdef Py_ssize_t shift[8]
     cdef _Rows rows
+    cdef _FeatureRows context_rows, own_rows
     cdef double* blocks
     cdef Py_ssize_t blocks_size
 
@@ -272,6 +354,8 @@ cdef class PageScorer:
         for slot in range(1, self.n_slots):
             self.shift[slot] = offsets[slot - 1]
         self.rows = _Rows()
+        self.context_rows = _FeatureRows(index, self.weights.shape[0])
+        self.own_rows = _FeatureRows(own_index, self.own_table.shape[0])
 
     def scores(self, context, owns):
         """A page's state scores: :meth:`segmenter.tagging._StateScores.from_parts` in one
@@ -289,8 +373,8 @@ cdef class PageScorer:
             return out_array
         cdef double* blocks = _room(&self.blocks, &self.blocks_size, n * block)
         cdef double[:, ::1] out = out_array
-        _sum_lines(self.rows, &self.weights[0, 0], self.weights.shape[0], self.index, context, &out[0, 0], n, width)
-        _sum_lines(self.rows, &self.own_table[0, 0], self.own_table.shape[0], self.own_index, owns, blocks, n, block)
+        _sum_lines(self.rows, &self.weights[0, 0], self.context_rows, context, &out[0, 0], n, width)
+        _sum_lines(self.rows, &self.own_table[0, 0], self.own_rows, owns, blocks, n, block)
         cdef double* line
         for k in range(n):
             line = &out[k, 0]

@@ -299,6 +299,34 @@ def test_the_compiled_page_scores_are_numpys_bit_for_bit(lines, seed) -> None:
     assert np.array_equal(compiled, numpy)
 
 
+@needs_scoring
+def test_the_page_scorer_remembers_a_strings_row_and_forgets_when_full() -> None:
+    """One scorer page after page: its memo of rows by string keeps references, is
+    emptied when half full (10,000 distinct strings pass through it), and gives the
+    rows the dictionary gives: to strings equal to remembered ones but new objects, to
+    unknown ones, and to keys that are not exact strings."""
+
+    class Name(str):  # equal to a key, never remembered by address
+        pass
+
+    rng = np.random.default_rng(7)
+    names = [f"w0:{i}" for i in range(3000)]
+    index = {name: i for i, name in enumerate(names)}
+    weights = rng.normal(0, 1, (len(index) + 1, 3)) * 10.0 ** rng.integers(-8, 9, (len(index) + 1, 3))
+    weights[-1] = 0.0
+    scorer = tagging._StateScores(index, weights, rng.normal(0, 1, 3))
+    for page in range(6):
+        owns, contexts = [], []
+        for line in range(100):
+            picks = rng.integers(0, 4000, 17)  # past 3,000: unknown
+            owns.append(tuple(f"w0:{k}" for k in picks))  # new objects on every line
+            contexts.append([names[picks[0] % 3000], Name(names[7]), f"w0:{page * 2000 + line}"])
+        views = [F.LineView(own, 0, "", frozenset(), False, False, ()) for own in owns]
+        parts = F.PageParts(list(range(len(views))), views, contexts)
+        compiled, numpy = _compiled_and_numpy(lambda: scorer.from_parts(parts))
+        assert np.array_equal(compiled, numpy)
+
+
 @needs_kernel
 def test_the_compiled_labels_without_confidences_are_the_numpy_ones(monkeypatch) -> None:
     """``best_labels`` (the search from the labels' scores, both passes' scores side by side,
