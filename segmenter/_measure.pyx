@@ -33,7 +33,7 @@ from cpython.mem cimport PyMem_Malloc, PyMem_Realloc
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_DECREF, Py_INCREF
 from cpython.unicode cimport Py_UNICODE_ISALNUM, Py_UNICODE_ISDECIMAL, Py_UNICODE_ISDIGIT
-from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t
+from libc.stdint cimport uint32_t, uint64_t
 from libc.string cimport memset
 
 cdef extern from *:
@@ -55,9 +55,6 @@ cdef extern from "Python.h":
     void PyList_SET_ITEM(object l, Py_ssize_t i, PyObject* o)
     object PyList_New(Py_ssize_t n)
     int PyUnicode_4BYTE_KIND
-    int PyUnicode_2BYTE_KIND
-    int PyUnicode_1BYTE_KIND
-    object PyUnicode_New(Py_ssize_t size, Py_UCS4 maxchar)
 
 cdef object _PROVIDER = None
 cdef bint _READY = False
@@ -319,33 +316,24 @@ cdef Py_ssize_t _folded_from(str norm) except -1:
     return n
 
 
-ctypedef fused _unit:  # the code units of a string of each kind
-    uint8_t
-    uint16_t
-    uint32_t
-
-
-cdef struct _Classed:
-    unsigned int flags  # the class bits of every character, or-ed
-    long n_arabic, n_latin, n_punct
-    Py_ssize_t n_folded  # characters kept in _FOLDED
-    uint32_t bits  # the kept characters or-ed: the narrowest kind that holds them
-    bint ask_python  # a character whose lower case Python must give
-
-
-cdef inline void _classify(const _unit* data, Py_ssize_t n, _Classed* c) noexcept:
-    """Class, count, normalise and lower-case ``n`` characters into _FOLDED (room made).
-    One copy of the loop for each width of string: no dispatch on the kind a character."""
-    cdef const unsigned short* table = &_CHAR_TABLE[0]
-    cdef const uint32_t* fold = &_FOLD[0]
-    cdef uint32_t* out = _FOLDED
-    cdef Py_ssize_t j, kept = 0
-    cdef uint32_t ch, folded, bits = 0
+cdef int _measure_into(str sample, Py_ssize_t i, list norms, list tokens, list words, list arabic,
+                       list latin, list punct, list flag_list) except -1:
+    """Line ``i``'s measurements, into the columns (lists of their final length)."""
+    cdef Py_ssize_t j, k, n_chars = len(sample), n_folded = 0, start = 0, n_tok = 0
+    cdef PyObject* ahead
+    cdef int kind = PyUnicode_KIND(sample)
+    cdef void* data = PyUnicode_DATA(sample)
+    cdef Py_UCS4 ch
+    cdef uint32_t folded
     cdef unsigned int classes, flags = 0
     cdef long n_arabic = 0, n_latin = 0, n_punct = 0
-    cdef bint ask = False
-    for j in range(n):
-        ch = data[j]
+    cdef bint ask_python = False, in_word = False
+    cdef const unsigned short[::1] table = _CHAR_TABLE
+    cdef const uint32_t[::1] fold = _FOLD
+    cdef _Entry* entry
+    _room(n_chars)
+    for j in range(n_chars):
+        ch = PyUnicode_READ(kind, data, j)
         classes = table[ch]
         flags |= classes
         n_arabic += (classes & _B_ARABIC) != 0
@@ -355,60 +343,14 @@ cdef inline void _classify(const _unit* data, Py_ssize_t n, _Classed* c) noexcep
         if folded == _DELETED:
             continue
         if folded == _ASK_PYTHON:
-            ask = True
-        out[kept] = folded
-        bits |= folded
-        kept += 1
-    c.flags, c.n_arabic, c.n_latin, c.n_punct = flags, n_arabic, n_latin, n_punct
-    c.n_folded, c.bits, c.ask_python = kept, bits, ask
-
-
-cdef str _narrowed(const uint32_t* chars, Py_ssize_t n, uint32_t bits):
-    """The string of ``n`` code points, made at its own width (``bits``: all of them or-ed,
-    below 0x80, 0x100 or 0x10000 exactly when every one is): ``PyUnicode_FromKindAndData``
-    first looked for the widest character."""
-    cdef Py_ssize_t j
-    cdef uint8_t* one
-    cdef uint16_t* two
-    if bits >= 0x10000:
-        return PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, chars, n)
-    out = PyUnicode_New(n, 0x7F if bits < 0x80 else 0xFF if bits < 0x100 else 0xFFFF)
-    if bits < 0x100:
-        one = <uint8_t*>PyUnicode_DATA(out)
-        for j in range(n):
-            one[j] = <uint8_t>chars[j]
-    else:
-        two = <uint16_t*>PyUnicode_DATA(out)
-        for j in range(n):
-            two[j] = <uint16_t>chars[j]
-    return <str>out
-
-
-cdef int _measure_into(str sample, Py_ssize_t i, list norms, list tokens, list words, list arabic,
-                       list latin, list punct, list flag_list) except -1:
-    """Line ``i``'s measurements, into the columns (lists of their final length)."""
-    cdef Py_ssize_t j, k, n_chars = len(sample), n_folded = 0, start = 0, n_tok = 0
-    cdef PyObject* ahead
-    cdef int kind = PyUnicode_KIND(sample)
-    cdef void* data = PyUnicode_DATA(sample)
-    cdef unsigned int flags
-    cdef bint in_word = False
-    cdef const unsigned short[::1] table = _CHAR_TABLE
-    cdef _Entry* entry
-    cdef _Classed c
-    _room(n_chars)
-    if kind == PyUnicode_1BYTE_KIND:
-        _classify(<const uint8_t*>data, n_chars, &c)
-    elif kind == PyUnicode_2BYTE_KIND:
-        _classify(<const uint16_t*>data, n_chars, &c)
-    else:
-        _classify(<const uint32_t*>data, n_chars, &c)
-    flags, n_folded = c.flags, c.n_folded
-    if c.ask_python:  # a lower case that is not one fixed character: Python lowers the line
+            ask_python = True
+        _FOLDED[n_folded] = folded
+        n_folded += 1
+    if ask_python:  # a lower case that is not one fixed character: Python lowers the line
         norm = sample.translate(_NORMALISE_TABLE).lower()
         n_folded = _folded_from(norm)
     else:
-        norm = _narrowed(_FOLDED, n_folded, c.bits)
+        norm = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, _FOLDED, n_folded)
     # tokens: runs of word characters of the normalised text; words: their stems. The
     # table is larger than the caches, and most of a token's look-up was the wait for
     # its slot, then for its string: the line's slots are all asked for from memory
@@ -442,9 +384,9 @@ cdef int _measure_into(str sample, Py_ssize_t i, list norms, list tokens, list w
     _set(norms, i, norm)
     _set(tokens, i, line_tokens)
     _set(words, i, line_words)
-    _set(arabic, i, c.n_arabic)
-    _set(latin, i, c.n_latin)
-    _set(punct, i, c.n_punct)
+    _set(arabic, i, n_arabic)
+    _set(latin, i, n_latin)
+    _set(punct, i, n_punct)
     _set(flag_list, i, flags)
     return 0
 
