@@ -105,12 +105,15 @@ cdef class _FeatureRows:
     cdef Py_ssize_t unknown, n_rows, used
     cdef _Known* slots
 
-    def __cinit__(self, dict index, Py_ssize_t n_rows):
+    def __cinit__(self, dict index, Py_ssize_t n_rows, bint remember=True):
         cdef Py_ssize_t i
         self.index = index
         self.unknown = len(index)
         self.n_rows = n_rows
         self.used = 0
+        self.slots = NULL
+        if not remember:  # one call's look-ups (``sum_rows``): not worth the memo's table
+            return
         self.slots = <_Known*>PyMem_Malloc(_KNOWN_SLOTS * sizeof(_Known))
         if self.slots is NULL:
             raise MemoryError()
@@ -143,6 +146,8 @@ cdef class _FeatureRows:
         cdef size_t at = ((<size_t>key >> 4) * <size_t>0x9E3779B97F4A7C15) >> (64 - _KNOWN_BITS)
         cdef _Known* slot
         cdef Py_ssize_t row
+        if self.slots is NULL:
+            return self.looked_up(feature)
         while True:
             slot = &self.slots[at]
             if slot.feature == key:
@@ -303,7 +308,7 @@ def sum_rows(const double[:, ::1] table, dict index, features):
     out_array = np.zeros((n, width), dtype=np.float64)
     cdef double[:, ::1] out = out_array
     if n and width:
-        _sum_lines(_Rows(), &table[0, 0], _FeatureRows(index, table.shape[0]), features, &out[0, 0], n, width)
+        _sum_lines(_Rows(), &table[0, 0], _FeatureRows(index, table.shape[0], False), features, &out[0, 0], n, width)
     return out_array
 
 
