@@ -98,6 +98,12 @@ cdef enum:
     _KNOWN_MAX = _KNOWN_SLOTS // 2
 
 
+cdef inline size_t _first_slot(PyObject* key) noexcept:
+    """The slot a string's address is first looked for in (Fibonacci hashing of the
+    address, whose low four bits are always zero)."""
+    return ((<size_t>key >> 4) * <size_t>0x9E3779B97F4A7C15) >> (64 - _KNOWN_BITS)
+
+
 cdef class _FeatureRows:
     """The rows of one table's features (``index``; ``len(index)``: unknown), memoised."""
 
@@ -143,7 +149,7 @@ cdef class _FeatureRows:
 
     cdef inline Py_ssize_t row_of(self, object feature) except -1:
         cdef PyObject* key = <PyObject*>feature
-        cdef size_t at = ((<size_t>key >> 4) * <size_t>0x9E3779B97F4A7C15) >> (64 - _KNOWN_BITS)
+        cdef size_t at = _first_slot(key)
         cdef _Known* slot
         cdef Py_ssize_t row
         if self.slots is NULL:
@@ -160,8 +166,7 @@ cdef class _FeatureRows:
             return row
         if self.used >= _KNOWN_MAX:  # emptied: then the first probe is free
             self._forget()
-            at = ((<size_t>key >> 4) * <size_t>0x9E3779B97F4A7C15) >> (64 - _KNOWN_BITS)
-            slot = &self.slots[at]
+            slot = &self.slots[_first_slot(key)]
         Py_INCREF(feature)
         slot.feature = key
         slot.row = row
