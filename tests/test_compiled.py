@@ -999,16 +999,28 @@ def test_the_kernel_stems_in_c_only_by_the_rules_of_the_content_word_in_use() ->
 
 
 @needs_measure
-def test_the_measuring_kernel_forgets_its_tokens_when_full() -> None:
-    """The table of tokens seen is bounded as the Python memo is: emptied when full, and
-    the measurements after that are the same."""
+def test_the_measuring_kernel_makes_room_for_tokens_when_full() -> None:
+    """The table of tokens seen is bounded: when full it keeps the tokens found again
+    since it was last full (at most three quarters of its limit) and drops the others,
+    and the measurements are the same throughout."""
     kernel = F._MEASURE
-    kernel.configure(lambda: {**F._measure_tables(), "memo_limit": 5})
+    kernel.configure(lambda: {**F._measure_tables(), "memo_limit": 8})
     try:
+        kernel.measure(["أ1 أ2 أ3 أ4"])  # four new tokens
+        kernel.measure(["أ1 أ2"])  # two of them found again
+        kernel.measure(["ب1 ب2 ب3 ب4"])
+        assert kernel.remembered() == 8  # full
+        kernel.measure(["ج1"])  # no room: the two found again stay, and the new one
+        assert kernel.remembered() == 3
+        kernel.measure(["د1 د2 د3 د4 د5"])
+        kernel.measure(["أ1 أ2 ج1 د1 د2 د3 د4 د5"])  # all eight found again
+        kernel.measure(["ه1"])  # no room: six of them stay (three quarters of eight)
+        assert kernel.remembered() == 8 * 3 // 4 + 1
+        # "وزارة" comes back on every line; each other word is seen once
         samples = [" ".join(f"كلمة{i}{j} وزارة" for j in range(4)) for i in range(6)]
         compiled, python = _measures_both_ways(samples)
         assert compiled == python
-        assert kernel.remembered() <= 5
+        assert kernel.remembered() <= 8
     finally:
         F._configure_kernels()
     assert _measures_both_ways(samples)[0] == python
