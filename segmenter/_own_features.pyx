@@ -778,6 +778,25 @@ cdef inline Py_ssize_t _bucket(double value) noexcept nogil:
     return i
 
 
+cdef dict _W0 = {}  # "w0:" and a first word, by the word (bounded: emptied when full)
+cdef enum:
+    _W0_MAX = 20_000
+
+
+cdef str _w0(str first):
+    """``f"w0:{first}"``, the same string each time for the same word: made once, and
+    the scorer, which remembers a feature's row by its string, finds it again (a new
+    string each line was a new look-up there, its hash computed first)."""
+    cdef PyObject* found = PyDict_GetItemWithError(_W0, first)
+    if found is not NULL:
+        return <str>found
+    if len(_W0) >= _W0_MAX:
+        _W0.clear()
+    feature = "w0:" + first
+    _W0[first] = feature
+    return feature
+
+
 cdef class _Columns:
     """The fields of a batch's views, a list each, in ``LineView``'s order: the views are
     made from them at once (``make_views``), not one call of the class a line."""
@@ -1009,7 +1028,7 @@ cdef int _view(str stripped, str sample, str norm, list toks, object words, long
                         break
     if n_tok >= _W0_MIN_TOKENS:
         first = <str>toks[0]
-        feats.append(f"w0:{first}" if len(first) > 1 and not digit_token[0] else "w0:#")
+        feats.append(_w0(first) if len(first) > 1 and not digit_token[0] else "w0:#")
         if len(first) > 3 and first[0] == u"و":
             feats.append("w0:waw")
     if n_tok >= _OPENER_MIN_TOKENS and _may_be_in(toks[0], _IN_OPENERS) and toks[0] in _OPENER_FIRSTS:
