@@ -30,6 +30,7 @@ whose lower case is not one fixed character (``İ``, ``Σ``) is lower-cased by P
 every page's measurements to the Python's.
 """
 
+from cpython.dict cimport PyDict_GetItemWithError
 from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_DECREF, Py_INCREF
@@ -78,7 +79,8 @@ cdef Py_ssize_t _PREFIX_LENGTH[_MAX_AFFIXES]
 cdef Py_ssize_t _SUFFIX_LENGTH[_MAX_AFFIXES]
 cdef uint32_t _PREFIX_CHARS[_MAX_AFFIXES][_MAX_AFFIX_CHARS]
 cdef uint32_t _SUFFIX_CHARS[_MAX_AFFIXES][_MAX_AFFIX_CHARS]
-cdef Py_ssize_t _MEMO_LIMIT  # tokens remembered before the table is emptied
+cdef Py_ssize_t _MEMO_LIMIT  # tokens remembered before the table makes room
+cdef dict _LEXICON_WORDS  # a new token equal to one of these words is given as that string
 cdef Py_UCS4 _TATWEEL  # the one deleted character without_marks may read as a dash
 cdef Py_ssize_t _MAX_CHARS  # a line's sample: its first characters (features.MAX_FEATURE_CHARS)
 
@@ -92,7 +94,7 @@ def configure(provider) -> None:
 
 cdef int _load() except -1:
     global _READY, _CHAR_TABLE, _FOLD, _DELETED, _ASK_PYTHON, _B_ARABIC, _B_LATIN, _B_PUNCT, _B_WORD
-    global _NORMALISE_TABLE, _CONTENT_WORD, _MEMO_LIMIT, _TATWEEL, _MAX_CHARS
+    global _NORMALISE_TABLE, _CONTENT_WORD, _MEMO_LIMIT, _TATWEEL, _MAX_CHARS, _LEXICON_WORDS
     if _PROVIDER is None:
         raise RuntimeError("segmenter._measure is not configured (segmenter.features configures it)")
     t = _PROVIDER()
@@ -109,6 +111,14 @@ cdef int _load() except -1:
     _CONTENT_WORD = t["content_word"]
     _content_word_rules(t.get("content_word_rules"))
     _MEMO_LIMIT = t["memo_limit"]
+    words = t.get("lexicon_words")
+    if words is not None and type(words) is not dict:
+        raise TypeError("the lexicon words are a dict")
+    _LEXICON_WORDS = words
+    if words is not None:
+        for key, word in words.items():
+            if type(key) is not str or type(word) is not str or key != word:
+                raise ValueError("the lexicon words map each word to an equal string")
     _TATWEEL = ord(t["tatweel"])
     if _FOLD[_TATWEEL] != _DELETED:
         raise ValueError("tatweel is among the deleted characters")
@@ -287,6 +297,7 @@ cdef _Entry* _token(const uint32_t* chars, Py_ssize_t n, uint64_t h) except NULL
     stem) if it is new; valid until the next call (which may empty the table)."""
     global _REMEMBERED
     cdef Py_ssize_t i = <Py_ssize_t>(h & (_SLOTS - 1))
+    cdef PyObject* found
     cdef _Entry* entry
     while True:
         entry = &_TABLE[i]
@@ -300,6 +311,10 @@ cdef _Entry* _token(const uint32_t* chars, Py_ssize_t n, uint64_t h) except NULL
         _sweep()
         return _token(chars, n, h)
     token = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, chars, n)
+    if _LEXICON_WORDS is not None:  # a lexicon word: its own string (see features._lexicon_words)
+        found = PyDict_GetItemWithError(_LEXICON_WORDS, token)
+        if found is not NULL:
+            token = <object>found
     stem = _stem(token, chars, n) if _STEM_IN_C else _CONTENT_WORD(token)
     if stem is not None and type(stem) is not str:
         raise TypeError("a content word is a string or None")

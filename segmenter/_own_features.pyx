@@ -135,22 +135,33 @@ cdef int _load() except -1:
     if not 0 <= _LEDE_HEAD_TOKENS <= _MAX_LEDE_HEAD:
         raise ValueError(f"a lede bag of at most {_MAX_LEDE_HEAD} words expected")
     _END_FEATURES = dict(t["end_features"])
-    _PHRASES = dict(t["phrases"])
+    words = t.get("lexicon_words") or {}
+    _PHRASES = {
+        _canonical(words, first): tuple(
+            (tuple([_canonical(words, tok) for tok in entry[0]]), entry[1]) for entry in entries
+        )
+        for first, entries in t["phrases"].items()
+    }
     _CUE = {name: f"cue:{name}" for name in t["phrase_lexicons"]}
     _CUE_START = {name: f"cue:{name}@start" for name in t["phrase_lexicons"]}
-    _TOKEN_LEX = dict(t["token_lexicons"])
+    _TOKEN_LEX = {_canonical(words, word): names for word, names in t["token_lexicons"].items()}
     _DATE = {name: f"date:{name}" for names in _TOKEN_LEX.values() for name in names}
     _OPENERS = dict(t["openers"])
     weights = t["lede_weights"]
     _LEDE_BIAS = weights.bias
-    _LEDE_POSITION_WEIGHTS = tuple(weights.positions)
+    _LEDE_POSITION_WEIGHTS = tuple(
+        {_canonical(words, word): weight for word, weight in position.items()} for position in weights.positions
+    )
     if len(_LEDE_POSITION_WEIGHTS) != _LEDE_POSITIONS:
         raise ValueError("one lede weight table per position expected")
-    _LEDE_BAG = dict(weights.bag)
-    _LEDE_PAIRS = dict(weights.pairs)
+    _LEDE_BAG = {_canonical(words, word): weight for word, weight in weights.bag.items()}
+    _LEDE_PAIRS = {
+        tuple([_canonical(words, word) for word in pair]) if type(pair) is tuple else pair: weight
+        for pair, weight in weights.pairs.items()
+    }
     _DIALECT_MONTHS = frozenset(t["dialect_months"])
-    _GIVEN_NAMES = frozenset(t["given_names"])
-    _OPENER_FIRSTS = frozenset(t["opener_firsts"])
+    _GIVEN_NAMES = frozenset([_canonical(words, word) for word in t["given_names"]])
+    _OPENER_FIRSTS = frozenset([_canonical(words, word) for word in t["opener_firsts"]])
     _PIPE_CHARS = t["pipe_chars"]
     _BYLINE_SEPARATORS = "".join(t["byline_separators"])
     _READ_ALSO = t["read_also"]
@@ -174,6 +185,12 @@ cdef int _load() except -1:
     _TICKER_IN_C = _is_pattern(_DEGREE_RE, _DEGREE_PATTERN) and _is_pattern(_MONEY_RE, _MONEY_PATTERN)
     _READY = True
     return 0
+
+
+cdef object _canonical(dict words, object word):
+    """The string of ``words`` equal to ``word``, if any (see ``features._lexicon_words``):
+    the measuring kernel gives a token equal to a lexicon word as that very string."""
+    return words.get(word, word) if type(word) is str else word
 
 
 # Most tokens are in no lexicon, and a look-up that misses still reads a large table

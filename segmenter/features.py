@@ -307,6 +307,32 @@ def _opener_first_tokens() -> frozenset[str]:
     return frozenset(key.split(" ", 1)[0] for key in _opener_map())
 
 
+@cache
+def _lexicon_words() -> dict[str, str]:
+    """Every word the own features look a token up by, each as one string object.
+
+    The compiled kernels share it: the measuring kernel gives a new token that is one
+    of these words as this very string, and the own-features kernel keys its lexicons
+    by these strings. A look-up of a lexicon word then finds its key by identity, the
+    dictionary's first check, where it read the key's hash from the key's own string
+    (a wait for memory: half the time of the look-ups, ``perf annotate``)."""
+    weights = _lede_weights()
+    words: dict[str, str] = {}
+    for group in (
+        _phrase_index().by_first,
+        [tok for phrases in _phrase_index().by_first.values() for phrase, _ in phrases for tok in phrase],
+        _token_lexicon_map(),
+        _given_names(),
+        _opener_first_tokens(),
+        weights.bag,
+        [word for position in weights.positions for word in position],
+        [word for pair in weights.pairs for word in pair],
+    ):
+        for word in group:
+            words.setdefault(word, word)
+    return words
+
+
 _DIALECT_MONTHS = frozenset(
     {"months_levantine", "months_egyptian", "months_maghrebi", "months_english", "hijri_months"}
 )
@@ -640,6 +666,7 @@ def _measure_tables() -> dict[str, object]:
             "min_stem": MIN_STEM,
         },
         "memo_limit": _CONTENT_WORD_CACHE_SIZE,
+        "lexicon_words": _lexicon_words(),
         "tatweel": araby.TATWEEL,
         "max_chars": MAX_FEATURE_CHARS,
     }
@@ -1122,6 +1149,7 @@ def _own_tables() -> dict[str, object]:
         "openers": _opener_map(),
         "opener_firsts": _opener_first_tokens(),
         "lede_weights": _lede_weights(),
+        "lexicon_words": _lexicon_words(),
         "pipe_chars": _PIPE_CHARS,
         "byline_separators": _BYLINE_SEPARATORS,
         "read_also": "read_also",

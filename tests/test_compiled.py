@@ -1027,6 +1027,28 @@ def test_the_measuring_kernel_makes_room_for_tokens_when_full() -> None:
 
 
 @needs_measure
+def test_a_token_that_is_a_lexicon_word_is_the_lexicons_string() -> None:
+    """The measuring kernel gives a token equal to a lexicon word as the string the
+    own-features kernel keys its lexicons by (found by identity there); other tokens
+    are new strings. The measurements are the same either way."""
+    words = F._lexicon_words()
+    word = next(w for w in F._lede_weights().bag if w in words and len(w) > 2)
+    fresh = "".join(reversed(word)) + "قق"  # in no lexicon
+    assert fresh not in words
+    tokens = F._MEASURE.measure([f"{word} {fresh}"])[1][0]
+    assert tokens == [word, fresh]
+    assert tokens[0] is words[word]
+    assert tokens[1] is not fresh
+    kernel = F._MEASURE
+    kernel.configure(lambda: {**F._measure_tables(), "lexicon_words": {"a": "b"}})
+    try:
+        with pytest.raises(ValueError, match="equal string"):
+            kernel.measure(["a"])
+    finally:
+        F._configure_kernels()
+
+
+@needs_measure
 def test_the_measuring_kernel_refuses_what_it_cannot_read() -> None:
     kernel = F._MEASURE
     with pytest.raises(TypeError, match="a sample is a string"):
