@@ -115,6 +115,7 @@ cdef int _load() except -1:
     if words is not None and type(words) is not dict:
         raise TypeError("the lexicon words are a dict")
     _LEXICON_WORDS = words
+    _flag_words(t["flag_words"])
     if words is not None:
         for key, word in words.items():
             if type(key) is not str or type(word) is not str or key != word:
@@ -202,11 +203,13 @@ cdef enum:
     _SLOTS = 1 << 18  # a power of two, over twice the most tokens remembered
 
 cdef struct _Entry:
-    uint64_t hash  # the token's hash (top bit clear), and _USED if found since the last sweep
+    uint64_t hash  # the token's hash (_HASH_BITS), its _WORD_MARKS, and _USED if found since the last sweep
     PyObject* token  # a str (owned); NULL: an empty slot
     PyObject* stem  # its stem (a str) or None (owned)
 
 cdef uint64_t _USED = 1ULL << 63
+cdef uint64_t _WORD_MARKS = 3ULL << 61  # which of the flag words the token holds
+cdef uint64_t _HASH_BITS = (1ULL << 61) - 1
 cdef _Entry* _TABLE = NULL
 cdef Py_ssize_t _REMEMBERED = 0
 
@@ -248,7 +251,7 @@ cdef int _sweep() except -1:
         if _TABLE[i].token is NULL:
             continue
         if _TABLE[i].hash & _USED and kept < most:
-            keep[kept].hash = _TABLE[i].hash & ~_USED
+            keep[kept].hash = _TABLE[i].hash & ~_USED  # its marks kept
             keep[kept].token = _TABLE[i].token
             keep[kept].stem = _TABLE[i].stem
             kept += 1
@@ -257,7 +260,7 @@ cdef int _sweep() except -1:
             Py_DECREF(<object>_TABLE[i].stem)
         _TABLE[i].token = NULL
     for j in range(kept):  # into the emptied table, each where a look-up starts for it
-        i = <Py_ssize_t>(keep[j].hash & (_SLOTS - 1))
+        i = <Py_ssize_t>(keep[j].hash & _HASH_BITS & (_SLOTS - 1))
         while _TABLE[i].token is not NULL:
             i = (i + 1) & (_SLOTS - 1)
         _TABLE[i] = keep[j]
@@ -276,7 +279,7 @@ cdef inline uint64_t _hash(const uint32_t* chars, Py_ssize_t n) noexcept:
     cdef Py_ssize_t i
     for i in range(n):
         h = (h ^ chars[i]) * 0x100000001b3ULL
-    return (h ^ (h >> 29)) & ~_USED
+    return (h ^ (h >> 29)) & _HASH_BITS
 
 
 cdef inline bint _same(PyObject* token, const uint32_t* chars, Py_ssize_t n) noexcept:
@@ -292,6 +295,65 @@ cdef inline bint _same(PyObject* token, const uint32_t* chars, Py_ssize_t n) noe
     return True
 
 
+cdef enum:
+    _MAX_FLAG_WORDS = 2  # the marks' bits in an entry
+    _MAX_FLAG_CHARS = 16
+cdef Py_ssize_t _N_FLAG_WORDS = 0
+cdef Py_ssize_t _FLAG_LENGTH[_MAX_FLAG_WORDS]
+cdef uint32_t _FLAG_CHARS[_MAX_FLAG_WORDS][_MAX_FLAG_CHARS]
+cdef unsigned int _FLAG_BIT[_MAX_FLAG_WORDS]  # the line's flag of each word
+
+
+cdef int _flag_words(object pairs) except -1:
+    """Take the ``(word, flag)`` pairs of ``features._FLAG_WORDS``."""
+    global _N_FLAG_WORDS
+    cdef Py_ssize_t i, j
+    pairs = list(pairs)
+    if len(pairs) > _MAX_FLAG_WORDS:
+        raise ValueError(f"at most {_MAX_FLAG_WORDS} flag words")
+    for i, (word, bit) in enumerate(pairs):
+        if type(word) is not str or not 0 < len(word) <= _MAX_FLAG_CHARS:
+            raise ValueError("a flag word is a few normalised word characters")
+        for ch in word:
+            if not (_CHAR_TABLE[ord(ch)] & _B_WORD and _FOLD[ord(ch)] == ord(ch)):
+                raise ValueError("a flag word is a few normalised word characters")
+        if type(bit) is not int or not 1 << 16 <= bit < 1 << 32 or bit & (bit - 1):
+            raise ValueError("a flag word's flag is a bit of its own, past the class bits")
+        for j in range(i):
+            if bit == _FLAG_BIT[j]:
+                raise ValueError("a flag word's flag is a bit of its own, past the class bits")
+        _FLAG_LENGTH[i] = len(word)
+        for j in range(len(word)):
+            _FLAG_CHARS[i][j] = ord(word[j])
+        _FLAG_BIT[i] = bit
+    _N_FLAG_WORDS = len(pairs)
+    return 0
+
+
+cdef uint64_t _word_marks(const uint32_t* chars, Py_ssize_t n) noexcept:
+    """The marks of the flag words the token ``chars[:n]`` holds. Each is all word
+    characters, so where a line's normalised text holds one, one token holds it."""
+    cdef Py_ssize_t w, i, length
+    cdef uint64_t marks = 0
+    for w in range(_N_FLAG_WORDS):
+        length = _FLAG_LENGTH[w]
+        for i in range(n - length + 1):
+            if _has_affix(chars + i, _FLAG_CHARS[w], length):
+                marks |= 1ULL << (61 + w)
+                break
+    return marks
+
+
+cdef inline unsigned int _line_flags(uint64_t marks) noexcept:
+    """A line's flags of the flag words its tokens' ``marks`` say it holds."""
+    cdef Py_ssize_t w
+    cdef unsigned int flags = 0
+    for w in range(_N_FLAG_WORDS):
+        if marks & (1ULL << (61 + w)):
+            flags |= _FLAG_BIT[w]
+    return flags
+
+
 cdef _Entry* _token(const uint32_t* chars, Py_ssize_t n, uint64_t h) except NULL:
     """The entry of the token ``chars[:n]`` (``h``: its :func:`_hash`), made (string and
     stem) if it is new; valid until the next call (which may empty the table)."""
@@ -303,7 +365,7 @@ cdef _Entry* _token(const uint32_t* chars, Py_ssize_t n, uint64_t h) except NULL
         entry = &_TABLE[i]
         if entry.token is NULL:
             break
-        if entry.hash & ~_USED == h and _same(entry.token, chars, n):
+        if entry.hash & _HASH_BITS == h and _same(entry.token, chars, n):
             entry.hash |= _USED
             return entry
         i = (i + 1) & (_SLOTS - 1)
@@ -320,7 +382,7 @@ cdef _Entry* _token(const uint32_t* chars, Py_ssize_t n, uint64_t h) except NULL
         raise TypeError("a content word is a string or None")
     Py_INCREF(token)
     Py_INCREF(stem)
-    entry.hash = h
+    entry.hash = h | _word_marks(chars, n)
     entry.token = <PyObject*>token
     entry.stem = <PyObject*>stem
     _REMEMBERED += 1
@@ -386,6 +448,7 @@ cdef int _measure_into(str sample, Py_ssize_t i, list norms, list tokens, list w
     cdef const unsigned short[::1] table = _CHAR_TABLE
     cdef const uint32_t[::1] fold = _FOLD
     cdef _Entry* entry
+    cdef uint64_t marks = 0
     _room(n_chars)
     for j in range(n_chars):
         ch = PyUnicode_READ(kind, data, j)
@@ -433,6 +496,7 @@ cdef int _measure_into(str sample, Py_ssize_t i, list norms, list tokens, list w
                 __builtin_prefetch(ahead)
         start = _SPANS[2 * k]
         entry = _token(&_FOLDED[start], _SPANS[2 * k + 1] - start, _HASHES[k])
+        marks |= entry.hash
         _set(line_tokens, k, <object>entry.token)
         if <object>entry.stem is not None:
             PySet_Add(line_words, entry.stem)
@@ -442,7 +506,7 @@ cdef int _measure_into(str sample, Py_ssize_t i, list norms, list tokens, list w
     _set(arabic, i, n_arabic)
     _set(latin, i, n_latin)
     _set(punct, i, n_punct)
-    _set(flag_list, i, flags)
+    _set(flag_list, i, flags | _line_flags(marks & _WORD_MARKS))
     return 0
 
 

@@ -50,7 +50,7 @@ cdef double _RATIO_EDGES[8]
 cdef long _LEDE_EDGES[8]
 cdef Py_ssize_t _N_LENGTH_EDGES, _N_RATIO_EDGES, _N_LEDE_EDGES
 cdef long _B_DIGIT, _B_EMOJI, _B_MOJIBAKE, _B_PIPE, _B_AT, _B_DOT, _B_HASH, _B_CASELESS_LATIN
-cdef long _B_COPYRIGHT, _B_TICKER, _B_DECIMAL, _B_SPACE
+cdef long _B_COPYRIGHT, _B_TICKER, _B_DECIMAL, _B_SPACE, _B_HIJRI_WORD, _B_TAWQIT_WORD
 cdef const unsigned short[::1] _CHAR_TABLE  # class bits of every code point (features._char_table)
 cdef Py_ssize_t _SHORT_TOKENS, _LONG_TOKENS, _TITLE_MAX_TOKENS, _CUE_HEAD, _CUE_TAIL, _DATE_HEAD
 cdef Py_ssize_t _NAME_MAX_TOKENS, _NAME_HEAD_TOKENS, _W0_MIN_TOKENS, _OPENER_MIN_TOKENS
@@ -79,7 +79,7 @@ cdef int _load() except -1:
     global _READY, _MAKE_VIEWS, _LENGTH_FEATURES, _ARABIC_FEATURES, _LATIN_FEATURES, _PUNCT_FEATURES
     global _LEDE_FEATURES, _N_LENGTH_EDGES, _N_RATIO_EDGES, _N_LEDE_EDGES
     global _B_DIGIT, _B_EMOJI, _B_MOJIBAKE, _B_PIPE, _B_AT, _B_DOT, _B_HASH, _B_CASELESS_LATIN
-    global _B_COPYRIGHT, _B_TICKER, _B_DECIMAL, _B_SPACE, _CHAR_TABLE, _SHORT_TOKENS, _LONG_TOKENS, _TITLE_MAX_TOKENS, _CUE_HEAD
+    global _B_COPYRIGHT, _B_TICKER, _B_DECIMAL, _B_SPACE, _B_HIJRI_WORD, _B_TAWQIT_WORD, _CHAR_TABLE, _SHORT_TOKENS, _LONG_TOKENS, _TITLE_MAX_TOKENS, _CUE_HEAD
     global _CUE_TAIL, _DATE_HEAD, _NAME_MAX_TOKENS, _NAME_HEAD_TOKENS, _W0_MIN_TOKENS
     global _OPENER_MIN_TOKENS, _OPENER_MAX_TOKENS, _LEDE_MIN_TOKENS, _LEDE_POSITIONS
     global _LEDE_HEAD_TOKENS, _HEAD_CHARS, _END_FEATURES, _PHRASES, _CUE, _CUE_START, _TOKEN_LEX
@@ -122,6 +122,7 @@ cdef int _load() except -1:
     _B_PIPE, _B_AT, _B_DOT, _B_HASH = bits["pipe"], bits["at"], bits["dot"], bits["hash"]
     _B_CASELESS_LATIN, _B_COPYRIGHT, _B_TICKER = bits["caseless_latin"], bits["copyright"], bits["ticker"]
     _B_DECIMAL, _B_SPACE = bits["decimal"], bits["space"]
+    _B_HIJRI_WORD, _B_TAWQIT_WORD = bits["hijri_word"], bits["tawqit_word"]
     if len(t["char_table"]) != 0x110000:
         raise ValueError("a class table of every code point expected")
     _CHAR_TABLE = t["char_table"]
@@ -992,7 +993,7 @@ cdef int _view(str stripped, str sample, str norm, list toks, object words, long
                 if name == "hijri_months":
                     hijri_months = True
     has_digit = digit_tokens > 0 or (flags & _B_DIGIT) != 0
-    hijri_word = "هجري" in norm
+    hijri_word = flags & _B_HIJRI_WORD  # "هجري" in norm (features._FLAG_WORDS)
     after_digits = _after_digits(norm, &first_am_pm, &first_date) if has_digit or hijri_word else 0
     if has_digit:
         # each expression asked from where its first match could start: a year's
@@ -1016,7 +1017,7 @@ cdef int _view(str stripped, str sample, str norm, list toks, object words, long
             feats.append("date:ampm")
         if has_latin and _ENGLISH_ORDINAL_RE.search(norm):
             feats.append("date:ordinal")
-    if (has_latin and ("gmt" in norm or "utc" in norm) or "توقيت" in norm) and _GMT_RE.search(norm):
+    if (has_latin and ("gmt" in norm or "utc" in norm) or flags & _B_TAWQIT_WORD) and _GMT_RE.search(norm):
         feats.append("date:gmt")
     if n_tok and <double>date_tokens / <double>n_tok >= 0.4:
         feats.append("date:dense")

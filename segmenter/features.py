@@ -570,6 +570,11 @@ _B_CASELESS_LATIN = 1 << 13  # _CASELESS_LATIN_RE: what the case-insensitive URL
 _CASELESS_LATIN_RE = regex.compile(r"[a-z]", regex.I)  # ASCII letters, and İ, ſ and the Kelvin sign
 _B_DECIMAL = 1 << 14  # ``\d`` of the date expressions (any decimal digit)
 _B_SPACE = 1 << 15  # ``\s`` of the date expressions
+# words a line's normalised text is searched for (all word characters, so a match is
+# inside one token: the compiled kernel marks each token once, the line ORs its tokens)
+_B_HIJRI_WORD = 1 << 16
+_B_TAWQIT_WORD = 1 << 17
+_FLAG_WORDS = (("هجري", _B_HIJRI_WORD), ("توقيت", _B_TAWQIT_WORD))
 _DECIMAL_RE = regex.compile(r"\d")
 _SPACE_RE = regex.compile(r"\s")
 _DELETED = 0xFFFFFFFF
@@ -667,6 +672,7 @@ def _measure_tables() -> dict[str, object]:
         },
         "memo_limit": _CONTENT_WORD_CACHE_SIZE,
         "lexicon_words": _lexicon_words(),
+        "flag_words": _FLAG_WORDS,
         "tatweel": araby.TATWEEL,
         "max_chars": MAX_FEATURE_CHARS,
     }
@@ -765,7 +771,12 @@ def _measure(samples: Sequence[str]) -> _Measures:
     arabic = (counted & _COUNT_MASK).tolist()
     latin = ((counted >> _COUNT_FIELD) & _COUNT_MASK).tolist()
     punct = (counted >> 2 * _COUNT_FIELD).tolist()
-    return _Measures(norms, tokens, words, arabic, latin, punct, flags.tolist())
+    flag_list = flags.tolist()
+    for word, bit in _FLAG_WORDS:
+        for i, norm in enumerate(norms):
+            if word in norm:
+                flag_list[i] |= bit
+    return _Measures(norms, tokens, words, arabic, latin, punct, flag_list)
 
 
 def line_view(text: str) -> LineView:
@@ -1121,6 +1132,8 @@ def _own_tables() -> dict[str, object]:
             "ticker": _B_TICKER,
             "decimal": _B_DECIMAL,
             "space": _B_SPACE,
+            "hijri_word": _B_HIJRI_WORD,
+            "tawqit_word": _B_TAWQIT_WORD,
         },
         "char_table": _char_table(),
         "sizes": {

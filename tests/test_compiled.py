@@ -1049,6 +1049,27 @@ def test_a_token_that_is_a_lexicon_word_is_the_lexicons_string() -> None:
 
 
 @needs_measure
+def test_the_flag_words_are_flagged_from_the_tokens_that_hold_them() -> None:
+    """A line whose normalised text holds a flag word ("هجري", "توقيت") has its flag,
+    found by the kernel from the one token that holds it (marked once per token), as
+    the Python finds it by a search of the text; a token seen again keeps its mark."""
+    samples = ["5:24 م بتوقيت مكة", "1445 هـ الموافق هجرية", "الهجري بتوقيت", "توقي ت هج ري", "بتوقيت"]
+    compiled, python = _measures_both_ways(samples)
+    assert compiled == python
+    flags = compiled.flags
+    assert [bool(f & F._B_TAWQIT_WORD) for f in flags] == [True, False, True, False, True]
+    assert [bool(f & F._B_HIJRI_WORD) for f in flags] == [False, True, True, False, False]
+    kernel = F._MEASURE
+    for bad in ((("ab cd", F._B_HIJRI_WORD),), (("هجري", 1 << 3),), (("هجري", 1 << 16), ("توقيت", 1 << 16))):
+        kernel.configure(lambda bad=bad: {**F._measure_tables(), "flag_words": bad})
+        try:
+            with pytest.raises(ValueError, match="flag word"):
+                kernel.measure(["a"])
+        finally:
+            F._configure_kernels()
+
+
+@needs_measure
 def test_the_measuring_kernel_refuses_what_it_cannot_read() -> None:
     kernel = F._MEASURE
     with pytest.raises(TypeError, match="a sample is a string"):
