@@ -17,8 +17,58 @@ the same strings: :func:`configure` hands this module the feature tables of
 the Python's.
 """
 
+from types import MemberDescriptorType
+
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.object cimport PyObject, PyObject_Hash, PyObject_RichCompareBool, Py_EQ
+
+cdef extern from "Python.h":
+    ctypedef struct PyMemberDef:
+        int type
+        Py_ssize_t offset
+    ctypedef struct PyMemberDescrObject:
+        PyMemberDef* d_member
+    int T_OBJECT_EX
+
+# A view's fields read from its slots (``features.LineView`` is slotted): each read by
+# name was a look-up of the name in the class, then of the member, about a tenth of
+# this module's time. Only for views of exactly that class (:func:`_fields`).
+cdef type _VIEW_TYPE = None
+cdef enum:
+    _WORDS, _N_TOKENS, _KEY, _HEAD, _LONG, _READ_ALSO, _N_FIELDS
+cdef tuple _FIELD_NAMES = ("words", "n_tokens", "normalized_key", "head", "is_long", "is_read_also")
+cdef Py_ssize_t _FIELD_OFFSETS[_N_FIELDS]
+
+
+cdef int _view_layout(object cls) except -1:
+    """Take the slot offset of each field the context reads, if ``cls`` holds them in
+    slots of its own (else views are read by name)."""
+    global _VIEW_TYPE
+    cdef Py_ssize_t f
+    cdef PyMemberDef* member
+    _VIEW_TYPE = None
+    if type(cls) is not type:
+        return 0
+    for f in range(_N_FIELDS):
+        descr = (<type>cls).__dict__.get(_FIELD_NAMES[f])
+        if type(descr) is not MemberDescriptorType or descr.__objclass__ is not cls:
+            return 0
+        member = (<PyMemberDescrObject*>descr).d_member
+        if member.type != T_OBJECT_EX:
+            return 0
+        _FIELD_OFFSETS[f] = member.offset
+    _VIEW_TYPE = <type>cls
+    return 0
+
+
+cdef inline object _field(object view, Py_ssize_t f):
+    """Field ``f`` of ``view``: from its slot for a view of the class laid out, else by name."""
+    cdef PyObject* value
+    if type(view) is _VIEW_TYPE:
+        value = (<PyObject**>((<char*>(<PyObject*>view)) + _FIELD_OFFSETS[f]))[0]
+        if value is not NULL:
+            return <object>value
+    return getattr(view, _FIELD_NAMES[f])  # an unset slot raises AttributeError here
 
 # filled by configure(): the feature strings and thresholds of segmenter.features
 cdef list _POS, _POS_END, _RELPOS, _LONG_BEFORE, _SINCE_READ_ALSO, _NEXT_LONG, _PREV_LONG
@@ -99,6 +149,7 @@ def configure(tables: dict) -> None:
     _TITLE_MIN_TOKENS = tables["title_min_tokens"]
     _TITLE_MAX_TOKENS = tables["title_max_tokens"]
     _TITLE_ECHO_WINDOW = tables["title_echo_window"]
+    _view_layout(tables.get("view_type"))
     _CONFIGURED = True
 
 
@@ -251,18 +302,18 @@ cdef unsigned long long _word_signature(str key) noexcept:
     return signature
 
 
-cdef int _echo_masks(list views, list n_tokens, int* masks) except -1:
+cdef int _echo_masks(list line_keys, list n_tokens, int* masks) except -1:
     """Title-like lines shown again inside another line, as in ``_titles_within_lines``."""
     cdef Py_ssize_t a, b, i, j, n_titles, size
     cdef list at = []
     cdef list keys = []
     cdef str key_i, key_j
     cdef unsigned long long* signatures
-    for i in range(len(views)):
+    for i in range(len(line_keys)):
         size = n_tokens[i]
         if _TITLE_MIN_TOKENS <= size <= _TITLE_MAX_TOKENS:
             at.append(i)
-            keys.append(f" {views[i].normalized_key} ")
+            keys.append(f" {line_keys[i]} ")
     n_titles = len(at)
     if n_titles < 2:
         return 0
@@ -341,15 +392,15 @@ def page_context(list blank, list positions, list views) -> list:
     cdef int* echo = NULL
     try:
         for view in views:
-            words = view.words
+            words = _field(view, _WORDS)
             if type(words) is not frozenset:  # iterated below as a frozenset, unchecked
                 raise TypeError(f"a view's words are a frozenset, not {type(words).__name__}")
             word_sets.append(words)
             total += len(words)
-            n_tokens.append(view.n_tokens)
-            key = view.normalized_key
+            n_tokens.append(_field(view, _N_TOKENS))
+            key = _field(view, _KEY)
             keys.append(key)
-            heads.append(view.head)
+            heads.append(_field(view, _HEAD))
             if key:
                 key_counts[key] = key_counts.get(key, 0) + 1
         p.start = <Py_ssize_t*>PyMem_Malloc((n + 1) * sizeof(Py_ssize_t))
@@ -388,8 +439,8 @@ def page_context(list blank, list positions, list views) -> list:
                     p.ids[i] = _number(&numbers, word)
                     i += 1
             view = views[k]
-            long_line[k] = bool(view.is_long)
-            read_also[k] = bool(view.is_read_also)
+            long_line[k] = bool(_field(view, _LONG))
+            read_also[k] = bool(_field(view, _READ_ALSO))
             story_line[k] = long_line[k] or n_tokens[k] >= _SHORT_TOKENS
             echo[k] = 0
             if long_line[k]:
@@ -410,7 +461,7 @@ def page_context(list blank, list positions, list views) -> list:
             p.story[i] = 0
             p.mark[i] = 0
             p.body[i] = 0
-        _echo_masks(views, n_tokens, echo)
+        _echo_masks(keys, n_tokens, echo)
         j = -1
         for k in range(n - 1, -1, -1):
             next_long[k] = j
@@ -443,7 +494,6 @@ def page_context(list blank, list positions, list views) -> list:
                             story_size -= 1
             while q < n_long and long_at[q] <= k:
                 q += 1
-            view = views[k]
             is_long = long_line[k]
             pos = positions[k]
             feats = [

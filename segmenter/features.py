@@ -1399,6 +1399,7 @@ def _titles_within_lines(views: Sequence[LineView]) -> dict[int, list[str]]:
 def _context_tables() -> dict[str, object]:
     """What ``segmenter/_context.pyx`` needs to give :func:`_page_context`'s features."""
     return {
+        "view_type": LineView,
         "pos": _POS_FEATURES,
         "pos_end": _POS_END_FEATURES,
         "relpos": _RELPOS_FEATURES,

@@ -13,6 +13,7 @@ still tested.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import importlib.machinery
 import importlib.util
@@ -525,6 +526,32 @@ def test_the_context_kernel_refuses_what_it_cannot_read() -> None:
     bad = F.LineView(("bias",), 1, "x", {"x"}, False, False, ("x",))  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="frozenset"):
         F._CONTEXT.page_context([False], [0], [bad])
+
+
+@needs_context
+def test_the_context_kernel_reads_views_of_another_class_by_name() -> None:
+    """Views of ``LineView`` are read from their slots; views of any other class with
+    the same fields (here a subclass, and a plain object) by name, to the same
+    features; a view whose field is unset is refused as Python would refuse it."""
+    texts = ["وزير المالية يعلن الميزانية", "", "اقرأ أيضا", "وزير المالية يعلن الميزانية", "• الهلال", "• الهلال فريق"]
+    blank = [not t.strip() for t in texts]
+    positions = [i for i, b in enumerate(blank) if not b]
+    views = F.line_views([texts[i] for i in positions])
+    expected = F._CONTEXT.page_context(blank, positions, views)
+
+    class Sub(F.LineView):
+        __slots__ = ()
+
+    class Plain:
+        def __init__(self, view: F.LineView) -> None:
+            for field in dataclasses.fields(F.LineView):
+                setattr(self, field.name, getattr(view, field.name))
+
+    for make in (lambda v: Sub(*(getattr(v, f.name) for f in dataclasses.fields(F.LineView))), Plain):
+        assert F._CONTEXT.page_context(blank, positions, [make(v) for v in views]) == expected
+    unset = F.LineView.__new__(F.LineView)
+    with pytest.raises(AttributeError, match="words"):
+        F._CONTEXT.page_context([False], [0], [unset])
 
 
 # --- the own-features kernel -----------------------------------------------------------
