@@ -90,7 +90,7 @@ cdef int _load() except -1:
     global _PIC_TWITTER_RE, _HANDLE_RE, _HASHTAG_RE, _URL_HINT_RE, _URL_RE, _FILE_NAME_RE
     global _DEGREE_RE, _MONEY_RE, _YEAR_RE, _TIME_RE, _HIJRI_MARK_RE, _HIJRI_YEAR_RE
     global _NUMERIC_DATE_RE, _AM_PM_RE, _ENGLISH_ORDINAL_RE, _GMT_RE, _BYLINE_AGENCY_RE, _PAREN_PLACE_RE
-    global _BYLINE_IN_C, _BULLET_IN_C, _QUOTE_IN_C, _PIPE_IN_C, _SITE_GATE, _TICKER_IN_C
+    global _BYLINE_IN_C, _BULLET_IN_C, _QUOTE_IN_C, _PIPE_IN_C, _SITE_GATE, _TICKER_IN_C, _DATES_IN_C
     cdef Py_ssize_t i
     if _PROVIDER is None:
         raise RuntimeError("segmenter._own_features is not configured (segmenter.features configures it)")
@@ -184,6 +184,13 @@ cdef int _load() except -1:
     _PIPE_IN_C = _is_pattern(_PIPE_RE, _PIPE_PATTERN)
     _SITE_GATE = _is_pattern(_URL_HINT_RE, _URL_HINT_PATTERN, regex.I)
     _TICKER_IN_C = _is_pattern(_DEGREE_RE, _DEGREE_PATTERN) and _is_pattern(_MONEY_RE, _MONEY_PATTERN)
+    _DATES_IN_C = (
+        _is_pattern(_YEAR_RE, r"\b(?:19[5-9]\d|20[0-4]\d)\b")
+        and _is_pattern(_TIME_RE, r"\b\d{1,2}:\d{2}(?::\d{2})?\b")
+        and _is_pattern(_AM_PM_RE, r"\d\s*(?:ص|م|am|pm|a\.m\.|p\.m\.)(?:\s|$|\b)", regex.I)
+        and _is_pattern(_NUMERIC_DATE_RE, r"\b\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}\b")
+        and _is_pattern(_ENGLISH_ORDINAL_RE, r"\b\d{1,2}(?:st|nd|rd|th)\b", regex.I)
+    )
     _READY = True
     return 0
 
@@ -375,10 +382,206 @@ def zeroed(str word) -> tuple:
     return _zeroed(word), _ZEROED_IN_C
 
 
-def read_in_c(str name, str line) -> bool:
-    """What the C reading of expression ``name`` says of ``line`` (for the tests)."""
+# Five date expressions read in C (features._YEAR_RE, _TIME_RE, _AM_PM_RE,
+# _NUMERIC_DATE_RE, _ENGLISH_ORDINAL_RE), each only for its exact pattern, and only in a
+# text of the BMP (a text with a character past it is asked of the expression): they
+# were a twentieth of the labelling, each a search of the line's rest from a place
+# where it might match. ``\d``, ``\s`` and ``\w`` are the classes the regex module
+# gives them (the class table's bits and _SET_WORD, built from the expressions' own
+# classes); ``\b`` looks at the character before the search's start, as the module
+# does. A run of digits must be taken whole where a separator, a letter or a boundary
+# follows it, so where each of them can match is found without backtracking.
+cdef bint _DATES_IN_C = False
+
+cdef inline bint _dec(Py_UCS4 ch) noexcept:
+    return _CHAR_TABLE[ch] & _B_DECIMAL
+
+
+cdef inline bint _word(str text, Py_ssize_t i) noexcept:
+    """``\w`` at ``i`` of a BMP text (False past its ends)."""
+    return 0 <= i < len(text) and _IN_SET[text[i]] & _SET_WORD
+
+
+cdef inline Py_ssize_t _digits(str text, Py_ssize_t i, Py_ssize_t most) noexcept:
+    """How many ``\d`` start at ``i`` (counted up to ``most``)."""
+    cdef Py_ssize_t j = i, n = len(text)
+    while j < n and j - i < most and _dec(text[j]):
+        j += 1
+    return j - i
+
+
+cdef inline bint _run_start(str text, Py_ssize_t i) noexcept:
+    """``\b\d`` at ``i``: a digit with no word character before it."""
+    return _dec(text[i]) and not _word(text, i - 1)
+
+
+cdef bint _year_in(str text, Py_ssize_t start) noexcept:
+    """``\b(?:19[5-9]\d|20[0-4]\d)\b`` searched from ``start``."""
+    cdef Py_ssize_t i, n = len(text)
+    cdef Py_UCS4 a, b, c
+    for i in range(max(start, 0), n - 3):
+        a = text[i]
+        b = text[i + 1]
+        c = text[i + 2]
+        if not ((a == u"1" and b == u"9" and u"5" <= c <= u"9") or (a == u"2" and b == u"0" and u"0" <= c <= u"4")):
+            continue
+        if _dec(text[i + 3]) and not _word(text, i - 1) and not _word(text, i + 4):
+            return True
+    return False
+
+
+cdef bint _time_in(str text, Py_ssize_t start) noexcept:
+    """``\b\d{1,2}:\d{2}(?::\d{2})?\b`` searched from ``start``."""
+    cdef Py_ssize_t i, a, j, e, n = len(text)
+    for i in range(max(start, 0), n):
+        if not _run_start(text, i):
+            continue
+        a = _digits(text, i, 3)
+        if a > 2 or i + a >= n or text[i + a] != u":":
+            continue
+        j = i + a + 1
+        if j + 2 > n or not (_dec(text[j]) and _dec(text[j + 1])):
+            continue
+        e = j + 2
+        if e + 3 <= n and text[e] == u":" and _dec(text[e + 1]) and _dec(text[e + 2]) and not _word(text, e + 3):
+            return True
+        if not _word(text, e):
+            return True
+    return False
+
+
+cdef inline bint _am_pm_end(str text, Py_ssize_t e) noexcept:
+    """``(?:\s|$|\b)`` at ``e`` (``e`` > 0)."""
+    return e >= len(text) or _CHAR_TABLE[text[e]] & _B_SPACE or _word(text, e - 1) != _word(text, e)
+
+
+cdef bint _am_pm_in(str text, Py_ssize_t start) noexcept:
+    """``\d\s*(?:ص|م|am|pm|a\.m\.|p\.m\.)(?:\s|$|\b)`` (ignoring case) searched from ``start``."""
+    cdef Py_ssize_t i, j, n = len(text)
+    cdef Py_UCS4 ch
+    for i in range(max(start, 0), n):
+        if not _dec(text[i]):
+            continue
+        j = i + 1
+        while j < n and _CHAR_TABLE[text[j]] & _B_SPACE:
+            j += 1
+        if j >= n:
+            continue
+        ch = text[j]
+        if ch == u"ص" or ch == u"م":
+            if _am_pm_end(text, j + 1):
+                return True
+        elif ch == u"a" or ch == u"A" or ch == u"p" or ch == u"P":
+            if j + 1 < n and (text[j + 1] == u"m" or text[j + 1] == u"M") and _am_pm_end(text, j + 2):
+                return True
+            if (
+                j + 3 < n
+                and text[j + 1] == u"."
+                and (text[j + 2] == u"m" or text[j + 2] == u"M")
+                and text[j + 3] == u"."
+                and _am_pm_end(text, j + 4)
+            ):
+                return True
+    return False
+
+
+cdef inline bint _date_separator(str text, Py_ssize_t i) noexcept:
+    return i < len(text) and (text[i] == u"/" or text[i] == u"." or text[i] == u"-")
+
+
+cdef bint _numeric_date_in(str text, Py_ssize_t start) noexcept:
+    """``\b\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}\b`` searched from ``start``."""
+    cdef Py_ssize_t i, j, a, n = len(text)
+    for i in range(max(start, 0), n):
+        if not _run_start(text, i):
+            continue
+        a = _digits(text, i, 5)
+        if a > 4 or not _date_separator(text, i + a):
+            continue
+        j = i + a + 1
+        a = _digits(text, j, 3)
+        if not 1 <= a <= 2 or not _date_separator(text, j + a):
+            continue
+        j += a + 1
+        a = _digits(text, j, 5)
+        if 1 <= a <= 4 and not _word(text, j + a):
+            return True
+    return False
+
+
+cdef bint _ordinal_in(str text) noexcept:
+    """``\b\d{1,2}(?:st|nd|rd|th)\b`` (ignoring case: ``ſ`` is an ``s``) searched."""
+    cdef Py_ssize_t i, j, a, n = len(text)
+    cdef Py_UCS4 x, y
+    for i in range(n):
+        if not _run_start(text, i):
+            continue
+        a = _digits(text, i, 3)
+        j = i + a
+        if a > 2 or j + 1 >= n:
+            continue
+        x = text[j]
+        y = text[j + 1]
+        if (
+            ((x == u"s" or x == u"S" or x == u"ſ") and (y == u"t" or y == u"T"))
+            or ((x == u"n" or x == u"N" or x == u"r" or x == u"R") and (y == u"d" or y == u"D"))
+            or ((x == u"t" or x == u"T") and (y == u"h" or y == u"H"))
+        ) and not _word(text, j + 2):
+            return True
+    return False
+
+
+cdef inline bint _in_bmp(str text) noexcept:
+    return PyUnicode_KIND(text) != PyUnicode_4BYTE_KIND
+
+
+cdef bint _year(str norm, Py_ssize_t start) except -1:
+    if _DATES_IN_C and _in_bmp(norm):
+        return _year_in(norm, start)
+    return _YEAR_RE.search(norm, start) is not None
+
+
+cdef bint _time(str norm, Py_ssize_t start) except -1:
+    if _DATES_IN_C and _in_bmp(norm):
+        return _time_in(norm, start)
+    return _TIME_RE.search(norm, start) is not None
+
+
+cdef bint _am_pm(str norm, Py_ssize_t start) except -1:
+    if _DATES_IN_C and _in_bmp(norm):
+        return _am_pm_in(norm, start)
+    return _AM_PM_RE.search(norm, start) is not None
+
+
+cdef bint _numeric_date(str norm, Py_ssize_t start) except -1:
+    if _DATES_IN_C and _in_bmp(norm):
+        return _numeric_date_in(norm, start)
+    return _NUMERIC_DATE_RE.search(norm, start) is not None
+
+
+cdef bint _ordinal(str norm) except -1:
+    if _DATES_IN_C and _in_bmp(norm):
+        return _ordinal_in(norm)
+    return _ENGLISH_ORDINAL_RE.search(norm) is not None
+
+
+def read_in_c(str name, str line, Py_ssize_t start=0) -> bool:
+    """What the C reading of expression ``name`` says of ``line`` (for the tests; the
+    date expressions searched from ``start``)."""
     if not _READY:
         _load()
+    if name in ("year", "time", "am_pm", "numeric_date", "english_ordinal"):
+        if not _DATES_IN_C:
+            raise RuntimeError("the date expressions are not read in C")
+        if name == "year":
+            return _year(line, start)
+        if name == "time":
+            return _time(line, start)
+        if name == "am_pm":
+            return _am_pm(line, start)
+        if name == "numeric_date":
+            return _numeric_date(line, start)
+        return _ordinal(line)
     if name == "byline_agency":
         return _byline_shape(line)
     if name == "bullet":
@@ -459,6 +662,7 @@ cdef inline bint _is_digits(str text) noexcept:
 cdef enum:
     _SET_PIPE = 1
     _SET_BYLINE = 2
+    _SET_WORD = 4  # ``\w`` of the date expressions (the regex module's, built from it)
 cdef unsigned char _IN_SET[0x10000]
 
 
@@ -473,6 +677,10 @@ cdef int _fill_sets() except -1:
     for ch in _BYLINE_SEPARATORS:
         if ch < 0x10000:
             _IN_SET[ch] |= _SET_BYLINE
+    # every BMP code point (lone surrogates too, which ``\w`` never matches) in one string
+    for match in regex.finditer(r"\w+", "".join(map(chr, range(0x10000)))):
+        for i in range(match.start(), match.end()):
+            _IN_SET[i] |= _SET_WORD
     return 0
 
 
@@ -1000,10 +1208,10 @@ cdef int _view(str stripped, str sample, str norm, list toks, object words, long
         # "19" or "20", a time's two digits before its colon (the characters before
         # are still read, for \b)
         year_at = _first_of_two(norm, "19", "20")
-        if year_at >= 0 and _YEAR_RE.search(norm, year_at):
+        if year_at >= 0 and _year(norm, year_at):
             feats.append("date:year")
         colon_at = PyUnicode_Find(norm, ":", 0, len(norm), 1)
-        if colon_at >= 0 and _TIME_RE.search(norm, max(colon_at - 2, 0)):
+        if colon_at >= 0 and _time(norm, max(colon_at - 2, 0)):
             feats.append("date:time")
     if (has_digit or hijri_word) and (
         (after_digits & _HEH_AFTER or hijri_word) and _HIJRI_MARK_RE.search(norm)
@@ -1011,11 +1219,11 @@ cdef int _view(str stripped, str sample, str norm, list toks, object words, long
     ):
         feats.append("date:hijri")
     if has_digit:
-        if after_digits & _DATE_AFTER and _NUMERIC_DATE_RE.search(norm, max(first_date - 3, 0)):
+        if after_digits & _DATE_AFTER and _numeric_date(norm, max(first_date - 3, 0)):
             feats.append("date:numeric")
-        if after_digits & _AM_PM_AFTER and _AM_PM_RE.search(norm, first_am_pm):
+        if after_digits & _AM_PM_AFTER and _am_pm(norm, first_am_pm):
             feats.append("date:ampm")
-        if has_latin and _ENGLISH_ORDINAL_RE.search(norm):
+        if has_latin and _ordinal(norm):
             feats.append("date:ordinal")
     if (has_latin and ("gmt" in norm or "utc" in norm) or flags & _B_TAWQIT_WORD) and _GMT_RE.search(norm):
         feats.append("date:gmt")

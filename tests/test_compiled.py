@@ -678,6 +678,53 @@ def test_the_ticker_shapes_read_in_c_are_the_expressions(line: str) -> None:
     assert F._OWN.read_in_c("ticker", line) == expected, repr(line)
 
 
+# the pieces of the date expressions and what borders them: digits of several scripts
+# (one past the BMP), the separators, white space, the letters of am/pm and the
+# ordinals in both cases (and the long s, an s ignoring case), Arabic letters, word
+# characters that are not letters or digits (a combining mark, a connector), others
+_DATE_PIECES = [
+    "1", "9", "2", "0", "5", "4", "7", "٣", "۴", "\u0966", "\U0001d7d8", "²",
+    ":", "/", ".", "-", " ", "\t", "\n", "\u00a0",
+    "a", "A", "p", "P", "m", "M", "s", "S", "ſ", "t", "T", "n", "d", "r", "h", "H", "x",
+    "ص", "م", "ه", "ب", "\u0301", "_", "\u203f", "%", "(",
+    "19", "20", "195", "2024", "12:30", "a.m.", "p.m.", "st", "nd", "th", "5/", "1.2.",
+]
+_DATE_EXPRESSIONS = {
+    "year": F._YEAR_RE,
+    "time": F._TIME_RE,
+    "am_pm": F._AM_PM_RE,
+    "numeric_date": F._NUMERIC_DATE_RE,
+    "english_ordinal": F._ENGLISH_ORDINAL_RE,
+}
+
+
+@needs_own
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.sampled_from(sorted(_DATE_EXPRESSIONS)),
+    st.lists(st.sampled_from(_DATE_PIECES), max_size=14).map("".join),
+    st.integers(0, 6),
+)
+@example("year", "a2023", 1)
+@example("year", " 2049 ", 1)
+@example("time", "1:30:4", 0)
+@example("time", "12:30\u0301", 0)
+@example("am_pm", "5 a.m", 0)
+@example("am_pm", "5\tمx", 0)
+@example("am_pm", "5م\n", 0)
+@example("numeric_date", "12345/1/1", 1)
+@example("numeric_date", "1/123/1", 0)
+@example("english_ordinal", "1ſT", 0)
+@example("english_ordinal", "123rd", 1)
+def test_the_date_expressions_read_in_c_are_the_expressions(name: str, line: str, start: int) -> None:
+    """Each date expression read in C finds a match exactly where the expression's
+    search from ``start`` does (the ordinal's from the line's start, as it is asked)."""
+    start = min(start, len(line))
+    expression = _DATE_EXPRESSIONS[name]
+    expected = expression.search(line) if name == "english_ordinal" else expression.search(line, start)
+    assert F._OWN.read_in_c(name, line, start) == (expected is not None), repr(line)
+
+
 @needs_own
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(["date:year", "cue:menu", "cue:menu@start", "w0:ب", "", "bias"]), max_size=80), st.randoms())
