@@ -873,11 +873,13 @@ def line_views(texts: Sequence[str]) -> list[LineView]:
     """
     if not texts:
         return []
-    if _MEASURE is not None and _OWN is not None and len(texts) > _MEASURED_TOGETHER:
+    if _MEASURE is not None and _OWN is not None:  # both kernels: their lists passed on as they are
         texts = list(texts)
+        if len(texts) <= _MEASURED_TOGETHER:
+            return _OWN.views(*_MEASURE.measure_lines(texts))
         out: list[LineView] = []
         for start in range(0, len(texts), _MEASURED_TOGETHER):
-            out += line_views(texts[start : start + _MEASURED_TOGETHER])
+            out += _OWN.views(*_MEASURE.measure_lines(texts[start : start + _MEASURED_TOGETHER]))
         return out
     if _MEASURE is not None:  # the same from one C loop over each line (segmenter/_measure.pyx)
         stripped, samples, *measured = _MEASURE.measure_lines(list(texts))
