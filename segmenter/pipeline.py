@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Literal, TypeVar
 
 from segmenter import metadata as metadata_stage
+from segmenter._compiled import kernel
 from segmenter.assembly import assemble, build_lines
 from segmenter.features import PageParts, page_parts, page_parts_many
 from segmenter.reading import RawLine, read_lines
@@ -33,6 +34,7 @@ MODEL_NAME = "segmenter.crfsuite"
 METADATA_NAME = "segmenter.json"
 _CHUNK_SIZE = 32  # pages per task sent to a worker process
 _ROLE_OF_LABEL = {label: label_role(label) for label in LABELS}
+_LINES = kernel("segmenter._assembly")
 _MAX_IN_FLIGHT_PER_JOB = 4  # chunks queued per worker: bounds memory on huge inputs
 _BATCH_SIZE = 64  # pages tagged together in one process (each pass decoded for all at once)
 
@@ -342,6 +344,11 @@ def _kept(
 
 def _labelled_lines(raw: list[RawLine], parts: PageParts, result: TagResult) -> list[Line]:
     """Every line of a page with its role, article and confidence (blank lines too)."""
+    if _LINES is not None and type(raw) is list and type(parts.positions) is list:
+        # the same lines in one pass (segmenter/_assembly.pyx)
+        return _LINES.labelled_lines(  # type: ignore[no-any-return]
+            Line, raw, parts.positions, list(result.labels), list(result.confidence), _ROLE_OF_LABEL, Role.BLANK
+        )
     roles, articles, confidence = line_labels(parts, result, len(raw))
     return build_lines(raw, roles, articles, confidence)
 

@@ -1255,6 +1255,44 @@ def test_the_line_kernel_refuses_a_class_it_cannot_vouch_for() -> None:
         assembly.build_lines([("a", 0, 1, "")], [], [], [])
 
 
+@needs_lines
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from("اب \n\r\t.x"), max_size=120), st.randoms(use_true_random=False))
+def test_the_labelled_lines_made_in_one_pass_are_the_pythons(text: str, rnd) -> None:
+    """A page's labelled lines from the kernel's one pass are those of ``line_labels``
+    then ``build_lines``: blank lines in the article of the tagged line before them,
+    "B-" labels opening articles, any lines tagged (not only the non-blank ones)."""
+    from segmenter import pipeline
+    from segmenter.features import PageParts
+    from segmenter.reading import split_lines
+    from segmenter.tagging import LABELS, TagResult
+    from segmenter.types import Line, Role
+
+    raw = split_lines(text)
+    positions = sorted(rnd.sample(range(len(raw)), rnd.randrange(len(raw) + 1)))
+    result = TagResult([rnd.choice(LABELS) for _ in positions], [rnd.random() for _ in positions])
+    parts = PageParts(positions, [], [])
+    made = pipeline._labelled_lines(raw, parts, result)
+    expected = assembly.build_lines(raw, *pipeline.line_labels(parts, result, len(raw)))
+    assert made == expected
+    assert all(type(line) is Line for line in made)
+    # refused: labels and confidences not one per tagged line, positions not going up or
+    # past the page, a label of no role, a raw line that is not a 4-tuple
+    kernel = pipeline._LINES
+    args = (pipeline._ROLE_OF_LABEL, Role.BLANK)
+    raw2 = split_lines("a\nb")
+    with pytest.raises(ValueError, match="one label and one confidence"):
+        kernel.labelled_lines(Line, raw2, [0], [LABELS[0]], [], *args)
+    with pytest.raises(ValueError, match="go up"):
+        kernel.labelled_lines(Line, raw2, [1, 0], [LABELS[0]] * 2, [1.0] * 2, *args)
+    with pytest.raises(ValueError, match="not a line of the page"):
+        kernel.labelled_lines(Line, raw2, [0, 2], [LABELS[0]] * 2, [1.0] * 2, *args)
+    with pytest.raises(KeyError):
+        kernel.labelled_lines(Line, raw2, [0], ["no such label"], [1.0], *args)
+    with pytest.raises(TypeError, match="a raw line is a tuple"):
+        kernel.labelled_lines(Line, [("a", 0, 1)], [], [], [], *args)
+
+
 # --- a page read in C (segmenter/_assembly.pyx, raw_lines) ----------------------------
 
 
