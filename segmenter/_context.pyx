@@ -21,8 +21,11 @@ from types import MemberDescriptorType
 
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.object cimport PyObject, PyObject_Hash, PyObject_RichCompareBool, Py_EQ
+from cpython.ref cimport Py_INCREF, Py_XDECREF
 
 cdef extern from "Python.h":
+    object PyList_New(Py_ssize_t n)
+    void PyList_SET_ITEM(object l, Py_ssize_t i, PyObject* o)  # steals o
     ctypedef struct PyMemberDef:
         int type
         Py_ssize_t offset
@@ -344,6 +347,39 @@ cdef int _echo_masks(list line_keys, list n_tokens, int* masks) except -1:
     return 0
 
 
+cdef enum:
+    _MAX_CONTEXT_FEATURES = 64  # a line has at most about 30
+
+
+cdef inline int _put(PyObject** feats, Py_ssize_t* n_feats, object feature) except -1:
+    """Add ``feature`` to a line's (a reference held until :func:`_as_list` or :func:`_drop`)."""
+    if n_feats[0] >= _MAX_CONTEXT_FEATURES:
+        raise RuntimeError("more context features for a line than room for them")
+    Py_INCREF(feature)
+    feats[n_feats[0]] = <PyObject*>feature
+    n_feats[0] += 1
+    return 0
+
+
+cdef list _as_list(PyObject** feats, Py_ssize_t* n_feats):
+    """A line's features as a list of its length, the references held passed to it
+    (appends grew a list two or three times a line)."""
+    cdef Py_ssize_t i
+    out = PyList_New(n_feats[0])
+    for i in range(n_feats[0]):
+        PyList_SET_ITEM(out, i, feats[i])
+    n_feats[0] = 0
+    return <list>out
+
+
+cdef void _drop(PyObject** feats, Py_ssize_t* n_feats) noexcept:
+    """Let go of the features of a line left unfinished (an error)."""
+    cdef Py_ssize_t i
+    for i in range(n_feats[0]):
+        Py_XDECREF(feats[i])
+    n_feats[0] = 0
+
+
 def page_context(list blank, list positions, list views) -> list:
     """The page-context features of a page's non-blank lines (``views``, at ``positions``
     of the page's ``blank`` flags): ``segmenter.features._page_context``'s, in its order."""
@@ -363,7 +399,9 @@ def page_context(list blank, list positions, list views) -> list:
     cdef Py_ssize_t read_also_at = -1, size, found, story_size = 0, body_of = -1, n_long = 0
     cdef Py_ssize_t edge_low = -min(_OFFSETS), edge_high = n - max(_OFFSETS)
     cdef bint page_has_blanks = n < n_lines, disjoint, is_long, body_found
-    cdef list feats, word_sets = [], n_tokens = [], keys = [], heads = []
+    cdef list word_sets = [], n_tokens = [], keys = [], heads = []
+    cdef PyObject* feats[_MAX_CONTEXT_FEATURES]  # a line's features (borrowed from the tables)
+    cdef Py_ssize_t n_feats = 0
     cdef dict seen_keys = {}, key_counts = {}
     cdef _Numbers numbers
     cdef Py_ssize_t entry
@@ -496,48 +534,48 @@ def page_context(list blank, list positions, list views) -> list:
                 q += 1
             is_long = long_line[k]
             pos = positions[k]
-            feats = [
-                _POS[min(k, 5)],
-                _POS_END[min(n - 1 - k, 3)],
-                _RELPOS[min(4, (5 * k) // n)],
-                _LONG_BEFORE[min(seen_long, 3)],
-            ]
+            n_feats = 0
+            _put(feats, &n_feats, _POS[min(k, 5)])
+            _put(feats, &n_feats, _POS_END[min(n - 1 - k, 3)])
+            _put(feats, &n_feats, _RELPOS[min(4, (5 * k) // n)])
+            _put(feats, &n_feats, _LONG_BEFORE[min(seen_long, 3)])
             if page_has_blanks:
-                feats.append(_HAS_BLANKS)
-                feats.append(_BLANK_BEFORE[1 if pos > 0 and blank[pos - 1] else 0])
-                feats.append(_BLANK_AFTER[1 if pos + 1 < n_lines and blank[pos + 1] else 0])
+                _put(feats, &n_feats, _HAS_BLANKS)
+                _put(feats, &n_feats, _BLANK_BEFORE[1 if pos > 0 and blank[pos - 1] else 0])
+                _put(feats, &n_feats, _BLANK_AFTER[1 if pos + 1 < n_lines and blank[pos + 1] else 0])
             if read_also_at >= 0:
-                feats.append(_AFTER_READ_ALSO)
-                feats.append(_SINCE_READ_ALSO[min(k - read_also_at, 3)])
+                _put(feats, &n_feats, _AFTER_READ_ALSO)
+                _put(feats, &n_feats, _SINCE_READ_ALSO[min(k - read_also_at, 3)])
             key = keys[k]
             if key and key_counts.get(key, 0) > 1:
                 earlier = seen_keys.get(key)
-                feats.append(_DUP_EARLIER if earlier is not None else _DUP_LATER)
+                _put(feats, &n_feats, _DUP_EARLIER if earlier is not None else _DUP_LATER)
                 if earlier is not None and k - <Py_ssize_t>earlier <= 3:
-                    feats.append(_DUP_NEAR)
+                    _put(feats, &n_feats, _DUP_NEAR)
             if echo[k]:
-                feats.extend(_ECHOES[echo[k]])
+                for echo_feature in _ECHOES[echo[k]]:
+                    _put(feats, &n_feats, echo_feature)
             ahead = next_long[k]
             size = _size(&p, k)
             if size:
-                feats.append(_COH_PREV[_overlap_slot(_found(&p, k, p.before), size)])
-                feats.append(_COH_NEXT[_overlap_slot(_found(&p, k, p.after), size)])
+                _put(feats, &n_feats, _COH_PREV[_overlap_slot(_found(&p, k, p.before), size)])
+                _put(feats, &n_feats, _COH_NEXT[_overlap_slot(_found(&p, k, p.after), size)])
                 if is_long:
                     if disjoint:
-                        feats.append(_DISJOINT)
-                    feats.append(_COH_STORY[_overlap_slot(_found(&p, k, p.story), size)])
+                        _put(feats, &n_feats, _DISJOINT)
+                    _put(feats, &n_feats, _COH_STORY[_overlap_slot(_found(&p, k, p.story), size)])
                     if previous_long >= 0:
-                        feats.append(_COH_PARA[_overlap_slot(_shared(&p, k, previous_long), size)])
-                        feats.append(_COH_JACCARD[_jaccard_slot(&p, k, previous_long)])
+                        _put(feats, &n_feats, _COH_PARA[_overlap_slot(_shared(&p, k, previous_long), size)])
+                        _put(feats, &n_feats, _COH_JACCARD[_jaccard_slot(&p, k, previous_long)])
             else:
-                feats.append(_COH_PREV_NONE)
-                feats.append(_COH_NEXT_NONE)
+                _put(feats, &n_feats, _COH_PREV_NONE)
+                _put(feats, &n_feats, _COH_NEXT_NONE)
             if not is_long and ahead >= 0 and _size(&p, ahead) and story_size:
-                feats.append(_COH_ACROSS[_overlap_slot(_found(&p, ahead, p.story), _size(&p, ahead))])
+                _put(feats, &n_feats, _COH_ACROSS[_overlap_slot(_found(&p, ahead, p.story), _size(&p, ahead))])
             if not is_long and ahead >= 0 and previous_long >= 0 and _size(&p, ahead) and _size(&p, previous_long):
-                feats.append(_COH_JACCARD_ACROSS[_jaccard_slot(&p, ahead, previous_long)])
-            feats.append(_NEXT_LONG[_distance_slot(ahead - k) if ahead >= 0 else 5])
-            feats.append(_PREV_LONG[_distance_slot(k - previous_long) if previous_long >= 0 else 5])
+                _put(feats, &n_feats, _COH_JACCARD_ACROSS[_jaccard_slot(&p, ahead, previous_long)])
+            _put(feats, &n_feats, _NEXT_LONG[_distance_slot(ahead - k) if ahead >= 0 else 5])
+            _put(feats, &n_feats, _PREV_LONG[_distance_slot(k - previous_long) if previous_long >= 0 else 5])
             if size and ahead >= 0:
                 # the paragraphs after the line: the next long line, then the long lines
                 # after it until one adds words (marked once for each next long line)
@@ -558,7 +596,7 @@ def page_context(list blank, list positions, list views) -> list:
                 for i in range(p.start[k], p.start[k + 1]):
                     if p.body[p.ids[i]] == body_stamp:
                         found += 1
-                feats.append(_COH_BODY_NEXT[_overlap_slot(found, size)])
+                _put(feats, &n_feats, _COH_BODY_NEXT[_overlap_slot(found, size)])
             head = heads[k]
             if head:
                 first = head[0]
@@ -566,15 +604,15 @@ def page_context(list blank, list positions, list views) -> list:
                     if 0 <= j < n:
                         other = heads[j]
                         if other and other[0] == first:
-                            feats.append(_SAME1[side])
+                            _put(feats, &n_feats, _SAME1[side])
                             if len(head) == 2 and other == head:
-                                feats.append(_SAME2[side])
+                                _put(feats, &n_feats, _SAME2[side])
             if k < edge_low or k >= edge_high:
                 for i in range(len(_OFFSETS)):
                     offset = _OFFSETS[i]
                     if not 0 <= k + <Py_ssize_t>offset < n:
-                        feats.append(_EDGES[i])
-            context.append(feats)
+                        _put(feats, &n_feats, _EDGES[i])
+            context.append(_as_list(feats, &n_feats))
             if is_long:
                 seen_long += 1
                 previous_long = k
@@ -583,6 +621,7 @@ def page_context(list blank, list positions, list views) -> list:
             if key and key not in seen_keys:
                 seen_keys[key] = k
     finally:
+        _drop(feats, &n_feats)
         PyMem_Free(p.start)
         PyMem_Free(p.ids)
         PyMem_Free(p.before)

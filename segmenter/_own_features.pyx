@@ -36,7 +36,9 @@ cdef extern from "Python.h":
     object PyTuple_New(Py_ssize_t n)
     void PyTuple_SET_ITEM(object t, Py_ssize_t i, PyObject* o)  # steals o
     void Py_INCREF(PyObject* o)
+    void Py_XDECREF(PyObject* o)
 
+from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
 from libc.string cimport memcpy
 
 cdef object _PROVIDER = None
@@ -373,6 +375,18 @@ cdef bint _may_name_a_site(str line) noexcept:
 def unique_features(list feats) -> tuple:
     """``tuple(dict.fromkeys(feats))``, as a line's features are deduplicated (for the tests)."""
     return _unique(feats)
+
+
+def features_taken(list items, bint unique) -> tuple:
+    """``items`` pushed one by one into a line's feature buffer, then taken as its tuple
+    (each once if ``unique``), twice over: the buffer grows and is emptied (for the tests)."""
+    cdef _Feats feats = _Feats()
+    for item in items:
+        feats.push(item)
+    feats.take(unique)
+    for item in items:
+        feats.push(item)
+    return feats.take(unique)
 
 
 def zeroed(str word) -> tuple:
@@ -752,15 +766,26 @@ cdef enum:
 cdef tuple _unique(list feats):
     """``tuple(dict.fromkeys(feats))``: each feature once, where it first comes; equal as
     a dictionary's keys are (the same hash, then the same object or ``==``)."""
-    cdef Py_ssize_t n = len(feats), i, j, kept = 0
+    cdef Py_ssize_t n = len(feats), i
+    cdef PyObject* given[_MAX_UNIQUE]
+    if n > _MAX_UNIQUE:
+        return tuple(dict.fromkeys(feats))
+    for i in range(n):
+        given[i] = <PyObject*>feats[i]
+    return _unique_items(given, n)
+
+
+cdef tuple _unique_items(PyObject** given, Py_ssize_t n):
+    """:func:`_unique` of the ``n`` features at ``given`` (references borrowed)."""
+    cdef Py_ssize_t i, j, kept = 0
     cdef Py_hash_t h
     cdef Py_hash_t hashes[_MAX_UNIQUE]
     cdef PyObject* items[_MAX_UNIQUE]
     cdef PyObject* item
     if n > _MAX_UNIQUE:
-        return tuple(dict.fromkeys(feats))
+        return tuple(dict.fromkeys([<object>given[i] for i in range(n)]))
     for i in range(n):
-        item = <PyObject*>feats[i]
+        item = given[i]
         h = hash(<object>item)
         for j in range(kept):
             if hashes[j] == h and (items[j] == item or PyObject_RichCompareBool(<object>items[j], <object>item, Py_EQ)):
@@ -1023,14 +1048,68 @@ cdef str _w0(str first):
     return feature
 
 
+cdef class _Feats:
+    """A line's features as they are found, a reference to each held in a C array kept
+    from line to line: a list a line, grown append by append and then copied into the
+    view's tuple, was made and freed for every line."""
+    cdef PyObject** items
+    cdef Py_ssize_t n, size
+
+    def __cinit__(self):
+        self.n = 0
+        self.size = 32
+        self.items = <PyObject**>PyMem_Malloc(self.size * sizeof(PyObject*))
+        if self.items is NULL:
+            raise MemoryError()
+
+    def __dealloc__(self):
+        self.clear()
+        PyMem_Free(self.items)
+
+    cdef int push(self, object item) except -1:
+        cdef PyObject** grown
+        if self.n == self.size:
+            grown = <PyObject**>PyMem_Realloc(self.items, 2 * self.size * sizeof(PyObject*))
+            if grown is NULL:
+                raise MemoryError()
+            self.items = grown
+            self.size *= 2
+        Py_INCREF(<PyObject*>item)
+        self.items[self.n] = <PyObject*>item
+        self.n += 1
+        return 0
+
+    cdef void clear(self) noexcept:
+        cdef Py_ssize_t i
+        for i in range(self.n):
+            Py_XDECREF(self.items[i])
+        self.n = 0
+
+    cdef tuple take(self, bint unique):
+        """The features as a tuple, each once if ``unique`` (:func:`_unique`); emptied."""
+        cdef Py_ssize_t j
+        if unique:
+            try:
+                return _unique_items(self.items, self.n)
+            finally:
+                self.clear()
+        out = PyTuple_New(self.n)
+        for j in range(self.n):
+            PyTuple_SET_ITEM(out, j, self.items[j])  # the reference held goes to the tuple
+        self.n = 0
+        return <tuple>out
+
+
 cdef class _Columns:
     """The fields of a batch's views, a list each, in ``LineView``'s order: the views are
     made from them at once (``make_views``), not one call of the class a line."""
     cdef list own, n_tokens, keys, words, read_also, long, head
+    cdef _Feats feats  # the line being featured
 
     def __cinit__(self):
         self.own, self.n_tokens, self.keys, self.words = [], [], [], []
         self.read_also, self.long, self.head = [], [], []
+        self.feats = _Feats()
 
     cdef tuple columns(self):
         return (self.own, self.n_tokens, self.keys, self.words, self.read_also, self.long, self.head)
@@ -1049,7 +1128,7 @@ cdef int _view(str stripped, str sample, str norm, list toks, object words, long
     cdef int after_digits
     cdef Py_ssize_t first_am_pm = 0, first_date = 0, year_at, colon_at
     cdef double punct_share
-    cdef list feats
+    cdef _Feats feats = out.feats
     cdef tuple phrase, own
     cdef str name, first
     cdef object found
@@ -1060,44 +1139,46 @@ cdef int _view(str stripped, str sample, str norm, list toks, object words, long
             raise TypeError(f"tokens are strings, not {type(toks[i]).__name__}")
         digit_token[i] = _is_digits(<str>toks[i])
         digit_tokens += digit_token[i]
-    feats = ["bias", _LENGTH_FEATURES[_bucket_long(n_tok, _LENGTH_EDGES, _N_LENGTH_EDGES)]]
+    feats.clear()  # (a line that raised left its features)
+    feats.push("bias")
+    feats.push(_LENGTH_FEATURES[_bucket_long(n_tok, _LENGTH_EDGES, _N_LENGTH_EDGES)])
     if n_stripped:
         last = stripped[n_stripped - 1]
     if n_tok <= _SHORT_TOKENS:
-        feats.append("short")
+        feats.push("short")
     if n_tok >= _LONG_TOKENS:
-        feats.append("long")
+        feats.push("long")
     if n_tok <= _TITLE_MAX_TOKENS and not (n_stripped and last in u".:؟?!"):
-        feats.append("title_shape")
-    feats.append(_ARABIC_FEATURES[_bucket(<double>arabic / <double>n_chars)])
-    feats.append(_LATIN_FEATURES[_bucket(<double>latin / <double>n_chars)])
+        feats.push("title_shape")
+    feats.push(_ARABIC_FEATURES[_bucket(<double>arabic / <double>n_chars)])
+    feats.push(_LATIN_FEATURES[_bucket(<double>latin / <double>n_chars)])
     punct_share = <double>(4 * punct) / <double>n_chars
-    feats.append(_PUNCT_FEATURES[_bucket(punct_share if punct_share < 1.0 else 1.0)])
+    feats.push(_PUNCT_FEATURES[_bucket(punct_share if punct_share < 1.0 else 1.0)])
     if flags & _B_DIGIT:
-        feats.append("digits")
+        feats.push("digits")
     if n_tok and <double>digit_tokens / <double>n_tok >= 0.5:
-        feats.append("mostly_numbers")
+        feats.push("mostly_numbers")
     if flags & _B_EMOJI:
-        feats.append("emoji")
+        feats.push("emoji")
     if flags & _B_MOJIBAKE and _MOJIBAKE_RE.search(sample):
-        feats.append("mojibake")
-    feats.append(_end_feature(stripped))
+        feats.push("mojibake")
+    feats.push(_end_feature(stripped))
     if not (n_stripped and Py_UNICODE_ISALPHA(stripped[0])):
         if _bullet(stripped) if _BULLET_IN_C else _BULLET_RE.match(stripped):
-            feats.append("bullet")
+            feats.push("bullet")
         if _quote_start(stripped) if _QUOTE_IN_C else _QUOTE_START_RE.match(stripped):
-            feats.append("start:quote")
+            feats.push("start:quote")
     colon = PyUnicode_Find(stripped, ":", 0, min(n_stripped, 26), 1)  # only an early one counts
     if 0 < colon <= 25:
-        feats.append("colon:early")
+        feats.push("colon:early")
         if n_tok > 12:
-            feats.append("colon:early_long")
+            feats.push("colon:early_long")
     if n_stripped > 2 and PyUnicode_Find(stripped, "..", 0, n_stripped - 2, 1) >= 0:
-        feats.append("double_dot")
+        feats.push("double_dot")
     if flags & _B_PIPE and _count_of(sample, _SET_PIPE, _PIPE_CHARS) >= 2 and (
         _two_separators(sample) if _PIPE_IN_C else len(_PIPE_RE.findall(sample)) >= 2
     ):
-        feats.append("many_separators")
+        feats.push("many_separators")
 
     has_at = flags & _B_AT
     has_dot = flags & _B_DOT
@@ -1106,13 +1187,13 @@ cdef int _view(str stripped, str sample, str norm, list toks, object words, long
     # holds that over every code point), so most lines skip the searches for them
     has_latin = flags & _B_CASELESS_LATIN
     if has_at and "(@" in sample and _TWEET_SIGNATURE_RE.search(sample):
-        feats.append("tweet:signature")
+        feats.push("tweet:signature")
     if has_latin and ("t.co" in norm or "twitter" in norm) and _PIC_TWITTER_RE.search(sample):
-        feats.append("tweet:link")
+        feats.push("tweet:link")
     if has_at and _HANDLE_RE.search(sample):
-        feats.append("handle")
+        feats.push("handle")
     if flags & _B_HASH and _HASHTAG_RE.search(sample):
-        feats.append("hashtag")
+        feats.push("hashtag")
     if (
         has_dot
         and (has_latin or ":" in sample)
@@ -1120,15 +1201,15 @@ cdef int _view(str stripped, str sample, str norm, list toks, object words, long
         and _URL_HINT_RE.search(sample)
         and _URL_RE.search(sample)
     ):
-        feats.append("url")
+        feats.push("url")
     if has_dot and has_latin and _FILE_NAME_RE.search(sample):
-        feats.append("file_name")
+        feats.push("file_name")
     if flags & _B_COPYRIGHT:
-        feats.append("copyright_sign")
+        feats.push("copyright_sign")
     if flags & _B_TICKER and (
         _ticker_shape(sample) if _TICKER_IN_C else (_DEGREE_RE.search(sample) or _MONEY_RE.search(sample))
     ):
-        feats.append("ticker_shape")
+        feats.push("ticker_shape")
 
     # cue lexicons: the phrases opening at a token of the line's ends (its first and last words)
     repeats = False
@@ -1161,15 +1242,15 @@ cdef int _view(str stripped, str sample, str norm, list toks, object words, long
             if matched:
                 if name not in seen:
                     seen.add(name)
-                    feats.append(_CUE[name])
+                    feats.push(_CUE[name])
                 if place == 0:
-                    feats.append(_CUE_START[name])
+                    feats.push(_CUE_START[name])
                     if name == _READ_ALSO:
                         read_also_start = True
                     if size > covered:
                         covered = size
     if covered and n_tok and <double>covered / <double>n_tok >= 0.5:
-        feats.append("cue@whole")
+        feats.push("cue@whole")
 
     # dates, times, weekdays: lexicon words among the opening tokens
     size = min(_DATE_HEAD, n_tok)
@@ -1191,12 +1272,12 @@ cdef int _view(str stripped, str sample, str norm, list toks, object words, long
                 if (i > 0 and digit_token[i - 1]) or (i + 1 < n_tok and digit_token[i + 1]) or (
                     i + 2 < n_tok and digit_token[i + 2]
                 ):
-                    feats.append(_DATE[name])
+                    feats.push(_DATE[name])
                     date_tokens += 1
                     if name == "hijri_months":
                         hijri_months = True
             else:
-                feats.append(_DATE[name])
+                feats.push(_DATE[name])
                 date_tokens += 1
                 if name == "hijri_months":
                     hijri_months = True
@@ -1209,64 +1290,64 @@ cdef int _view(str stripped, str sample, str norm, list toks, object words, long
         # are still read, for \b)
         year_at = _first_of_two(norm, "19", "20")
         if year_at >= 0 and _year(norm, year_at):
-            feats.append("date:year")
+            feats.push("date:year")
         colon_at = PyUnicode_Find(norm, ":", 0, len(norm), 1)
         if colon_at >= 0 and _time(norm, max(colon_at - 2, 0)):
-            feats.append("date:time")
+            feats.push("date:time")
     if (has_digit or hijri_word) and (
         (after_digits & _HEH_AFTER or hijri_word) and _HIJRI_MARK_RE.search(norm)
         or hijri_months and _HIJRI_YEAR_RE.search(norm)
     ):
-        feats.append("date:hijri")
+        feats.push("date:hijri")
     if has_digit:
         if after_digits & _DATE_AFTER and _numeric_date(norm, max(first_date - 3, 0)):
-            feats.append("date:numeric")
+            feats.push("date:numeric")
         if after_digits & _AM_PM_AFTER and _am_pm(norm, first_am_pm):
-            feats.append("date:ampm")
+            feats.push("date:ampm")
         if has_latin and _ordinal(norm):
-            feats.append("date:ordinal")
+            feats.push("date:ordinal")
     if (has_latin and ("gmt" in norm or "utc" in norm) or flags & _B_TAWQIT_WORD) and _GMT_RE.search(norm):
-        feats.append("date:gmt")
+        feats.push("date:gmt")
     if n_tok and <double>date_tokens / <double>n_tok >= 0.4:
-        feats.append("date:dense")
+        feats.push("date:dense")
 
     # byline shapes
     if n_tok <= 10:
         if not flags & _B_DIGIT and _holds_any(stripped, _SET_BYLINE, _BYLINE_SEPARATORS) and (
             _byline_shape(stripped) if _BYLINE_IN_C else _BYLINE_AGENCY_RE.match(stripped)
         ):
-            feats.append("byline:sep_shape")
+            feats.push("byline:sep_shape")
         if "(" in stripped and _PAREN_PLACE_RE.search(stripped):
-            feats.append("byline:paren_place")
+            feats.push("byline:paren_place")
         if n_stripped and last in u"-–—:":
-            feats.append("byline:open_end")
+            feats.push("byline:open_end")
         if n_tok <= _NAME_MAX_TOKENS:
             if n_tok and <str>toks[0] == "د":
                 i = 1  # "د. سعيد ...": the name after the title
             else:
                 i = 0
             if i < n_tok and _may_be_in(toks[i], _IN_NAMES) and toks[i] in _GIVEN_NAMES:
-                feats.append("name@start")
+                feats.push("name@start")
             else:
                 for j in range(min(_NAME_HEAD_TOKENS, n_tok)):
                     if _may_be_in(toks[j], _IN_NAMES) and toks[j] in _GIVEN_NAMES:
-                        feats.append("name:head")
+                        feats.push("name:head")
                         break
     if n_tok >= _W0_MIN_TOKENS:
         first = <str>toks[0]
-        feats.append(_w0(first) if len(first) > 1 and not digit_token[0] else "w0:#")
+        feats.push(_w0(first) if len(first) > 1 and not digit_token[0] else "w0:#")
         if len(first) > 3 and first[0] == u"و":
-            feats.append("w0:waw")
+            feats.push("w0:waw")
     if n_tok >= _OPENER_MIN_TOKENS and _may_be_in(toks[0], _IN_OPENERS) and toks[0] in _OPENER_FIRSTS:
         for size in range(min(_OPENER_MAX_TOKENS, n_tok), 0, -1):
             entry = PyDict_GetItemWithError(_OPENERS, " ".join(toks[:size]))
             if entry is not NULL:
-                feats.append(<object>entry)
+                feats.push(<object>entry)
                 break
     if n_tok >= _LEDE_MIN_TOKENS:
-        feats.append(_LEDE_FEATURES[_bucket_long(_lede_millis(toks, n_tok), _LEDE_EDGES, _N_LEDE_EDGES)])
+        feats.push(_LEDE_FEATURES[_bucket_long(_lede_millis(toks, n_tok), _LEDE_EDGES, _N_LEDE_EDGES)])
     head = _head(norm, flags & _B_DIGIT)
-    own = _unique(feats) if repeats else tuple(feats)
+    own = feats.take(repeats)
     # A view holds strings, numbers and containers of strings only, and is never
     # changed: it can be in no reference cycle, so the cyclic collector need not
     # visit it (CPython stops tracking such tuples and dicts itself). A batch's new

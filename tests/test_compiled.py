@@ -726,6 +726,25 @@ def test_the_date_expressions_read_in_c_are_the_expressions(name: str, line: str
 
 
 @needs_own
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["date:year", "cue:menu", "w0:ب", "", "bias"]), max_size=150), st.booleans())
+def test_a_lines_feature_buffer_gives_its_features_in_order(features: list[str], unique: bool) -> None:
+    """The buffer a line's features are gathered in gives them as the tuple (or the
+    deduplicated tuple) a list would, past its first size and past the 64 deduplicated
+    in place, and keeps no reference once taken."""
+    import sys
+
+    marker = "feature-held-" + str(len(features))
+    items = [*features, marker]
+    expected = tuple(dict.fromkeys(items)) if unique else tuple(items)
+    held = sys.getrefcount(marker)
+    taken = F._OWN.features_taken(items, unique)
+    assert taken == expected
+    del taken
+    assert sys.getrefcount(marker) == held
+
+
+@needs_own
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(["date:year", "cue:menu", "cue:menu@start", "w0:ب", "", "bias"]), max_size=80), st.randoms())
 def test_a_lines_features_are_deduplicated_as_a_dictionary_would(features: list[str], rnd) -> None:
