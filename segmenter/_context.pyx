@@ -372,6 +372,13 @@ cdef list _as_list(PyObject** feats, Py_ssize_t* n_feats):
     return <list>out
 
 
+cdef inline int _set_item(list column, Py_ssize_t k, object value) except -1:
+    """``column[k] = value`` in a list made with empty places (PyList_New)."""
+    Py_INCREF(value)
+    PyList_SET_ITEM(column, k, <PyObject*>value)
+    return 0
+
+
 cdef void _drop(PyObject** feats, Py_ssize_t* n_feats) noexcept:
     """Let go of the features of a line left unfinished (an error)."""
     cdef Py_ssize_t i
@@ -399,8 +406,10 @@ def page_context(list blank, list positions, list views) -> list:
     cdef Py_ssize_t read_also_at = -1, size, found, story_size = 0, body_of = -1, n_long = 0
     cdef Py_ssize_t edge_low = -min(_OFFSETS), edge_high = n - max(_OFFSETS)
     cdef bint page_has_blanks = n < n_lines, disjoint, is_long, body_found
-    cdef list word_sets = [], n_tokens = [], keys = [], heads = []
-    cdef PyObject* feats[_MAX_CONTEXT_FEATURES]  # a line's features (borrowed from the tables)
+    # per line, in lists made at their length (appends grew each five times a page)
+    cdef list word_sets = PyList_New(n), n_tokens = PyList_New(n), keys = PyList_New(n), heads = PyList_New(n)
+    context = PyList_New(n)
+    cdef PyObject* feats[_MAX_CONTEXT_FEATURES]  # a line's features (a reference held to each)
     cdef Py_ssize_t n_feats = 0
     cdef dict seen_keys = {}, key_counts = {}
     cdef _Numbers numbers
@@ -429,16 +438,17 @@ def page_context(list blank, list positions, list views) -> list:
     cdef char* read_also = NULL
     cdef int* echo = NULL
     try:
-        for view in views:
+        for k in range(n):
+            view = views[k]
             words = _field(view, _WORDS)
             if type(words) is not frozenset:  # iterated below as a frozenset, unchecked
                 raise TypeError(f"a view's words are a frozenset, not {type(words).__name__}")
-            word_sets.append(words)
+            _set_item(word_sets, k, words)
             total += len(words)
-            n_tokens.append(_field(view, _N_TOKENS))
+            _set_item(n_tokens, k, _field(view, _N_TOKENS))
             key = _field(view, _KEY)
-            keys.append(key)
-            heads.append(_field(view, _HEAD))
+            _set_item(keys, k, key)
+            _set_item(heads, k, _field(view, _HEAD))
             if key:
                 key_counts[key] = key_counts.get(key, 0) + 1
         p.start = <Py_ssize_t*>PyMem_Malloc((n + 1) * sizeof(Py_ssize_t))
@@ -612,7 +622,7 @@ def page_context(list blank, list positions, list views) -> list:
                     offset = _OFFSETS[i]
                     if not 0 <= k + <Py_ssize_t>offset < n:
                         _put(feats, &n_feats, _EDGES[i])
-            context.append(_as_list(feats, &n_feats))
+            _set_item(context, k, _as_list(feats, &n_feats))
             if is_long:
                 seen_long += 1
                 previous_long = k

@@ -35,6 +35,8 @@ cdef extern from "Python.h":
     int PyUnicode_4BYTE_KIND
     object PyTuple_New(Py_ssize_t n)
     void PyTuple_SET_ITEM(object t, Py_ssize_t i, PyObject* o)  # steals o
+    object PyList_New(Py_ssize_t n)
+    void PyList_SET_ITEM(object l, Py_ssize_t i, PyObject* o)  # steals o
     void Py_INCREF(PyObject* o)
     void Py_XDECREF(PyObject* o)
 
@@ -1100,16 +1102,43 @@ cdef class _Feats:
         return <tuple>out
 
 
+cdef inline int _set_item(list column, Py_ssize_t k, object value) except -1:
+    """``column[k] = value`` in a list made with empty places (PyList_New)."""
+    Py_INCREF(<PyObject*>value)
+    PyList_SET_ITEM(column, k, <PyObject*>value)
+    return 0
+
+
 cdef class _Columns:
     """The fields of a batch's views, a list each, in ``LineView``'s order: the views are
-    made from them at once (``make_views``), not one call of the class a line."""
+    made from them at once (``make_views``), not one call of the class a line. The lists
+    are made at their length (``n`` rows) and filled in order (:meth:`add`)."""
     cdef list own, n_tokens, keys, words, read_also, long, head
+    cdef Py_ssize_t n, filled
     cdef _Feats feats  # the line being featured
 
-    def __cinit__(self):
-        self.own, self.n_tokens, self.keys, self.words = [], [], [], []
-        self.read_also, self.long, self.head = [], [], []
+    def __cinit__(self, Py_ssize_t n):
+        self.n = n
+        self.filled = 0
+        self.own, self.n_tokens, self.keys = PyList_New(n), PyList_New(n), PyList_New(n)
+        self.words, self.read_also, self.long, self.head = PyList_New(n), PyList_New(n), PyList_New(n), PyList_New(n)
         self.feats = _Feats()
+
+    cdef int add(self, object own, object n_tokens, object key, object words, object read_also, object long,
+                 object head) except -1:
+        """The next row's fields."""
+        cdef Py_ssize_t k = self.filled
+        if k >= self.n:
+            raise IndexError("more rows than the columns were made for")
+        _set_item(self.own, k, own)
+        _set_item(self.n_tokens, k, n_tokens)
+        _set_item(self.keys, k, key)
+        _set_item(self.words, k, words)
+        _set_item(self.read_also, k, read_also)
+        _set_item(self.long, k, long)
+        _set_item(self.head, k, head)
+        self.filled = k + 1
+        return 0
 
     cdef tuple columns(self):
         return (self.own, self.n_tokens, self.keys, self.words, self.read_also, self.long, self.head)
@@ -1355,13 +1384,7 @@ cdef int _view(str stripped, str sample, str norm, list toks, object words, long
     # (The words are ``features._measure``'s stems: strings, not checked again here.)
     PyObject_GC_UnTrack(<PyObject*>own)
     PyObject_GC_UnTrack(<PyObject*>head)
-    out.own.append(own)
-    out.n_tokens.append(n_tok)
-    out.keys.append(_joined(toks))
-    out.words.append(words)
-    out.read_also.append(read_also_start and n_tok <= _SHORT_TOKENS)
-    out.long.append(n_tok >= _LONG_TOKENS)
-    out.head.append(head)
+    out.add(own, n_tok, _joined(toks), words, read_also_start and n_tok <= _SHORT_TOKENS, n_tok >= _LONG_TOKENS, head)
     return 0
 
 
@@ -1383,7 +1406,7 @@ def views(list stripped, list samples, list norms, list tokens, list words, list
         most = max(most, len(<list>tokens[i]))
     cdef bytearray digit_token = bytearray(most + 1)  # per token of a line: all digits?
     cdef char* digits = digit_token
-    cdef _Columns columns = _Columns()
+    cdef _Columns columns = _Columns(n)
     for i in range(n):
         _view(stripped[i], samples[i], norms[i], tokens[i], words[i], arabic[i], latin[i], punct[i], flags[i], digits, columns)
     out = _MAKE_VIEWS(columns.columns())
