@@ -55,6 +55,9 @@ cdef extern from "Python.h":
     int PyList_CheckExact(object o)
     int PyUnicode_KIND(object o)
     void* PyUnicode_DATA(object o)
+    Py_ssize_t PyUnicode_GET_LENGTH(object o)
+    Py_UCS4 PyUnicode_READ(int kind, void* data, Py_ssize_t index)
+    bint Py_UNICODE_ISSPACE(Py_UCS4 ch)
     object PyUnicode_Substring(object s, Py_ssize_t start, Py_ssize_t end)
     int PyUnicode_1BYTE_KIND
     int PyUnicode_2BYTE_KIND
@@ -199,6 +202,43 @@ def labelled_lines(type cls, list raw, list positions, list labels, list confide
     if t < n_tagged:
         raise ValueError(f"tagged line {t} at {positions[t]} is not a line of the page ({n_lines} lines)")
     return out
+
+
+def blank_lines(list texts) -> tuple:
+    """``features.page_parts_many``'s first steps for a page: whether each line is blank
+    (empty or white space only, as ``str.strip`` reads white space: ``features.is_blank``)
+    and the places of the others, in two lists made at their length."""
+    cdef Py_ssize_t n = len(texts), i, j, k = 0, kept = 0
+    cdef Py_ssize_t size
+    cdef int kind
+    cdef void* data
+    cdef object text, flag
+    cdef bytearray marks = bytearray(n)  # 1: a line with something other than white space
+    cdef unsigned char* full = marks
+    for i in range(n):
+        text = texts[i]
+        if type(text) is not str:
+            raise TypeError("a line is a string")
+        size = PyUnicode_GET_LENGTH(text)
+        kind = PyUnicode_KIND(text)
+        data = PyUnicode_DATA(text)
+        for j in range(size):
+            if not Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, j)):
+                full[i] = 1
+                kept += 1
+                break
+    blank = PyList_New(n)
+    positions = PyList_New(kept)
+    for i in range(n):
+        flag = not full[i]
+        Py_INCREF(flag)
+        PyList_SET_ITEM(blank, i, <PyObject*>flag)
+        if full[i]:
+            flag = i
+            Py_INCREF(flag)
+            PyList_SET_ITEM(positions, k, <PyObject*>flag)
+            k += 1
+    return blank, positions
 
 
 cdef tuple _NEWLINES = ("\n", "\r\n", "\r", "")

@@ -1502,8 +1502,13 @@ def page_parts_many(pages: Sequence[Sequence[str]]) -> list[PageParts]:
     array calls cost the same for 30 lines as for 2,000) and the context is then added
     page by page. The same parts as :func:`page_parts` of each page.
     """
-    blanks = [list(map(is_blank, texts)) for texts in pages]
-    positions = [[i for i, b in enumerate(blank) if not b] for blank in blanks]
+    if _INSTANCES is not None:  # each page's blank flags and non-blank places in one C pass
+        found = [_INSTANCES.blank_lines(texts if type(texts) is list else list(texts)) for texts in pages]
+        blanks = [blank for blank, _ in found]
+        positions = [at for _, at in found]
+    else:
+        blanks = [list(map(is_blank, texts)) for texts in pages]
+        positions = [[i for i, b in enumerate(blank) if not b] for blank in blanks]
     views = line_views_cached([texts[i] for texts, at in zip(pages, positions) for i in at])
     out: list[PageParts] = []
     start = 0

@@ -1312,6 +1312,20 @@ def test_the_labelled_lines_made_in_one_pass_are_the_pythons(text: str, rnd) -> 
         kernel.labelled_lines(Line, [("a", 0, 1)], [], [], [], *args)
 
 
+@needs_lines
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(st.sampled_from(" \t\u00a0\u2028\u3000\x1c\u200bab\u0640"), max_size=4), max_size=12))
+def test_a_pages_blank_lines_found_in_c_are_the_pythons(texts: list[str]) -> None:
+    """Blank lines (empty or white space only, as ``str.strip`` reads it: the no-break
+    and ideographic spaces, the line and file separators; not the zero-width space) and
+    the places of the others, as ``page_parts_many`` finds them in Python."""
+    blank, positions = assembly._LINES.blank_lines(texts)
+    assert blank == [F.is_blank(t) for t in texts]
+    assert positions == [i for i, t in enumerate(texts) if not F.is_blank(t)]
+    with pytest.raises(TypeError, match="a line is a string"):
+        assembly._LINES.blank_lines(["a", None])
+
+
 # --- a page read in C (segmenter/_assembly.pyx, raw_lines) ----------------------------
 
 
