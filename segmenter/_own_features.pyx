@@ -1202,7 +1202,8 @@ cdef int _view(str stripped, str sample, str norm, list toks, object words, long
         feats.push("colon:early")
         if n_tok > 12:
             feats.push("colon:early_long")
-    if n_stripped > 2 and PyUnicode_Find(stripped, "..", 0, n_stripped - 2, 1) >= 0:
+    # (a line without a period in its sample skips the search, unless it runs past it)
+    if n_stripped > 2 and (flags & _B_DOT or n_stripped > n_chars) and PyUnicode_Find(stripped, "..", 0, n_stripped - 2, 1) >= 0:
         feats.push("double_dot")
     if flags & _B_PIPE and _count_of(sample, _SET_PIPE, _PIPE_CHARS) >= 2 and (
         _two_separators(sample) if _PIPE_IN_C else len(_PIPE_RE.findall(sample)) >= 2

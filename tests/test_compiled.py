@@ -849,6 +849,17 @@ def test_the_own_features_kernel_finds_an_early_colon_only_where_it_counts() -> 
 
 
 @needs_own
+def test_the_own_features_kernel_finds_a_double_dot_in_a_line_past_its_sample() -> None:
+    """The search for ".." is skipped for a line with no period in its sample, unless the
+    line runs past its sample: a ".." there is still found, as the Python finds it."""
+    long_tail = "ب " * (F.MAX_FEATURE_CHARS // 2 + 10)
+    lines = ["قال.. ثم", "بلا نقطة", "نقطة. واحدة", "..بب", "ب..", long_tail + "..بب", long_tail + "ب"]
+    compiled, python = _views_both_ways(lines)
+    assert compiled == python
+    assert ["double_dot" in view.own for view in python] == [True, False, False, True, False, True, False]
+
+
+@needs_own
 def test_the_date_expressions_asked_from_their_first_candidate_find_what_they_found() -> None:
     """The kernel asks the year, time, numeric-date and a.m./p.m. expressions from the
     first place a match could start: a match at the line's start, after a candidate that
