@@ -525,11 +525,11 @@ cdef bint _numeric_date_in(str text, Py_ssize_t start) noexcept:
     return False
 
 
-cdef bint _ordinal_in(str text) noexcept:
-    """``\b\d{1,2}(?:st|nd|rd|th)\b`` (ignoring case: ``ſ`` is an ``s``) searched."""
+cdef bint _ordinal_in(str text, Py_ssize_t start) noexcept:
+    """``\b\d{1,2}(?:st|nd|rd|th)\b`` (ignoring case: ``ſ`` is an ``s``) searched from ``start``."""
     cdef Py_ssize_t i, j, a, n = len(text)
     cdef Py_UCS4 x, y
-    for i in range(n):
+    for i in range(max(start, 0), n):
         if not _run_start(text, i):
             continue
         a = _digits(text, i, 3)
@@ -551,34 +551,15 @@ cdef inline bint _in_bmp(str text) noexcept:
     return PyUnicode_KIND(text) != PyUnicode_4BYTE_KIND
 
 
-cdef bint _year(str norm, Py_ssize_t start) except -1:
+ctypedef bint (*_DateReader)(str, Py_ssize_t) noexcept
+
+
+cdef bint _date_found(_DateReader read_in_c, object expression, str norm, Py_ssize_t start) except -1:
+    """Does ``expression`` find a match in ``norm`` from ``start``: read in C (``read_in_c``)
+    where the expressions are read so and the text is of the BMP, else asked of it."""
     if _DATES_IN_C and _in_bmp(norm):
-        return _year_in(norm, start)
-    return _YEAR_RE.search(norm, start) is not None
-
-
-cdef bint _time(str norm, Py_ssize_t start) except -1:
-    if _DATES_IN_C and _in_bmp(norm):
-        return _time_in(norm, start)
-    return _TIME_RE.search(norm, start) is not None
-
-
-cdef bint _am_pm(str norm, Py_ssize_t start) except -1:
-    if _DATES_IN_C and _in_bmp(norm):
-        return _am_pm_in(norm, start)
-    return _AM_PM_RE.search(norm, start) is not None
-
-
-cdef bint _numeric_date(str norm, Py_ssize_t start) except -1:
-    if _DATES_IN_C and _in_bmp(norm):
-        return _numeric_date_in(norm, start)
-    return _NUMERIC_DATE_RE.search(norm, start) is not None
-
-
-cdef bint _ordinal(str norm) except -1:
-    if _DATES_IN_C and _in_bmp(norm):
-        return _ordinal_in(norm)
-    return _ENGLISH_ORDINAL_RE.search(norm) is not None
+        return read_in_c(norm, start)
+    return expression.search(norm, start) is not None
 
 
 def read_in_c(str name, str line, Py_ssize_t start=0) -> bool:
@@ -590,14 +571,14 @@ def read_in_c(str name, str line, Py_ssize_t start=0) -> bool:
         if not _DATES_IN_C:
             raise RuntimeError("the date expressions are not read in C")
         if name == "year":
-            return _year(line, start)
+            return _date_found(_year_in, _YEAR_RE, line, start)
         if name == "time":
-            return _time(line, start)
+            return _date_found(_time_in, _TIME_RE, line, start)
         if name == "am_pm":
-            return _am_pm(line, start)
+            return _date_found(_am_pm_in, _AM_PM_RE, line, start)
         if name == "numeric_date":
-            return _numeric_date(line, start)
-        return _ordinal(line)
+            return _date_found(_numeric_date_in, _NUMERIC_DATE_RE, line, start)
+        return _date_found(_ordinal_in, _ENGLISH_ORDINAL_RE, line, start)
     if name == "byline_agency":
         return _byline_shape(line)
     if name == "bullet":
@@ -1319,10 +1300,10 @@ cdef int _view(str stripped, str sample, str norm, list toks, object words, long
         # "19" or "20", a time's two digits before its colon (the characters before
         # are still read, for \b)
         year_at = _first_of_two(norm, "19", "20")
-        if year_at >= 0 and _year(norm, year_at):
+        if year_at >= 0 and _date_found(_year_in, _YEAR_RE, norm, year_at):
             feats.push("date:year")
         colon_at = PyUnicode_Find(norm, ":", 0, len(norm), 1)
-        if colon_at >= 0 and _time(norm, max(colon_at - 2, 0)):
+        if colon_at >= 0 and _date_found(_time_in, _TIME_RE, norm, max(colon_at - 2, 0)):
             feats.push("date:time")
     if (has_digit or hijri_word) and (
         (after_digits & _HEH_AFTER or hijri_word) and _HIJRI_MARK_RE.search(norm)
@@ -1330,11 +1311,11 @@ cdef int _view(str stripped, str sample, str norm, list toks, object words, long
     ):
         feats.push("date:hijri")
     if has_digit:
-        if after_digits & _DATE_AFTER and _numeric_date(norm, max(first_date - 3, 0)):
+        if after_digits & _DATE_AFTER and _date_found(_numeric_date_in, _NUMERIC_DATE_RE, norm, max(first_date - 3, 0)):
             feats.push("date:numeric")
-        if after_digits & _AM_PM_AFTER and _am_pm(norm, first_am_pm):
+        if after_digits & _AM_PM_AFTER and _date_found(_am_pm_in, _AM_PM_RE, norm, first_am_pm):
             feats.push("date:ampm")
-        if has_latin and _ordinal(norm):
+        if has_latin and _date_found(_ordinal_in, _ENGLISH_ORDINAL_RE, norm, 0):
             feats.push("date:ordinal")
     if (has_latin and ("gmt" in norm or "utc" in norm) or flags & _B_TAWQIT_WORD) and _GMT_RE.search(norm):
         feats.push("date:gmt")
