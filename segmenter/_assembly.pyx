@@ -152,6 +152,8 @@ def labelled_lines(type cls, list raw, list positions, list labels, list confide
         offsets[f] = layout[f]
     if len(labels) != n_tagged or len(confidence) != n_tagged:
         raise ValueError("one label and one confidence per tagged line expected")
+    # read from snapshots, indexed unchecked: a label's look-up may run its code
+    cdef tuple rows = tuple(raw), places = tuple(positions), tags = tuple(labels), confs = tuple(confidence)
     cdef PyTypeObject* tp = <PyTypeObject*>cls
     cdef PyObject* obj
     cdef PyObject* values[7]
@@ -159,14 +161,14 @@ def labelled_lines(type cls, list raw, list positions, list labels, list confide
     cdef object row, label, role, conf, article
     cdef object one = 1.0
     if n_tagged:
-        next_at = positions[0]
+        next_at = places[0]
     out = PyList_New(n_lines)
     for k in range(n_lines):
-        row = raw[k]
+        row = rows[k]
         if not PyTuple_Check(row) or PyTuple_GET_SIZE(row) != 4:
             raise TypeError("a raw line is a tuple of text, start, end and newline")
         if k == next_at:
-            label = labels[t]
+            label = tags[t]
             found = PyDict_GetItemWithError(role_of, label)
             if found is NULL:
                 raise KeyError(label)
@@ -174,11 +176,11 @@ def labelled_lines(type cls, list raw, list positions, list labels, list confide
             if type(label) is str and (<str>label).startswith("B-"):
                 index += 1
             current = index if index > 0 else 0
-            conf = confidence[t]
+            conf = confs[t]
             t += 1
             previous = next_at
             if t < n_tagged:
-                next_at = positions[t]
+                next_at = places[t]
                 if next_at <= previous:
                     raise ValueError("the tagged lines' positions go up")
         else:
@@ -200,7 +202,7 @@ def labelled_lines(type cls, list raw, list positions, list labels, list confide
             (<PyObject**>((<char*>obj) + offsets[f]))[0] = values[f]
         PyList_SET_ITEM(out, k, obj)
     if t < n_tagged:
-        raise ValueError(f"tagged line {t} at {positions[t]} is not a line of the page ({n_lines} lines)")
+        raise ValueError(f"tagged line {t} at {places[t]} is not a line of the page ({n_lines} lines)")
     return out
 
 

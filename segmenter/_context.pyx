@@ -35,7 +35,7 @@ cdef extern from "Python.h":
 
 # A view's fields read from its slots (``features.LineView`` is slotted): each read by
 # name was a look-up of the name in the class, then of the member, about a tenth of
-# this module's time. Only for views of exactly that class (:func:`_fields`).
+# this module's time. Only for views of exactly that class (:func:`_view_layout`).
 cdef type _VIEW_TYPE = None
 cdef enum:
     _WORDS, _N_TOKENS, _KEY, _HEAD, _LONG, _READ_ALSO, _N_FIELDS
@@ -438,8 +438,11 @@ def page_context(list blank, list positions, list views) -> list:
     cdef char* read_also = NULL
     cdef int* echo = NULL
     try:
+        # read from a snapshot: a view of another class is read by name, which may run
+        # its code, and the list is indexed unchecked
+        snapshot = tuple(views)
         for k in range(n):
-            view = views[k]
+            view = snapshot[k]
             words = _field(view, _WORDS)
             if type(words) is not frozenset:  # iterated below as a frozenset, unchecked
                 raise TypeError(f"a view's words are a frozenset, not {type(words).__name__}")
@@ -486,7 +489,7 @@ def page_context(list blank, list positions, list views) -> list:
                 for word in <frozenset>word_sets[k]:
                     p.ids[i] = _number(&numbers, word)
                     i += 1
-            view = views[k]
+            view = snapshot[k]
             long_line[k] = bool(_field(view, _LONG))
             read_also[k] = bool(_field(view, _READ_ALSO))
             story_line[k] = long_line[k] or n_tokens[k] >= _SHORT_TOKENS

@@ -553,6 +553,15 @@ def test_the_context_kernel_reads_views_of_another_class_by_name() -> None:
     with pytest.raises(AttributeError, match="words"):
         F._CONTEXT.page_context([False], [0], [unset])
 
+    class Emptying(Plain):  # reading its words empties the list of views being read
+        def __getattribute__(self, name: str):
+            if name == "words":
+                shared.clear()
+            return object.__getattribute__(self, name)
+
+    shared = [Emptying(v) for v in views]
+    assert F._CONTEXT.page_context(blank, positions, shared) == expected  # read from a snapshot
+
 
 # --- the own-features kernel -----------------------------------------------------------
 
@@ -1319,6 +1328,18 @@ def test_the_labelled_lines_made_in_one_pass_are_the_pythons(text: str, rnd) -> 
         kernel.labelled_lines(Line, raw2, [0], ["no such label"], [1.0], *args)
     with pytest.raises(TypeError, match="a raw line is a tuple"):
         kernel.labelled_lines(Line, [("a", 0, 1)], [], [], [], *args)
+
+    class Emptying(str):  # looking its role up empties the lists being read
+        def __hash__(self) -> int:
+            for held in (raw3, positions3, labels3, confidence3):
+                held.clear()
+            return str.__hash__(self)
+
+    raw3, positions3 = split_lines("a\nb"), [0, 1]
+    labels3, confidence3 = [Emptying(LABELS[0]), LABELS[0]], [0.5, 1.0]
+    roles = {**pipeline._ROLE_OF_LABEL, LABELS[0]: pipeline._ROLE_OF_LABEL[LABELS[0]]}
+    made = kernel.labelled_lines(Line, raw3, positions3, labels3, confidence3, roles, Role.BLANK)
+    assert [line.text for line in made] == ["a", "b"]  # read from snapshots
 
 
 @needs_lines
