@@ -100,6 +100,25 @@ cdef tuple _layout(type cls):
     return layout
 
 
+def slot_offsets(type cls) -> dict:
+    """Each field of ``cls`` (a slotted dataclass this module vouches for, as for
+    :func:`instances`) and the offset of its slot, for a kernel that reads them."""
+    return {field.name: offset for field, offset in zip(dataclasses.fields(cls), _layout(cls))}
+
+
+cdef PyObject* _made(PyTypeObject* tp, const Py_ssize_t* offsets, PyObject** values,
+                     Py_ssize_t n_fields) except NULL:
+    """A new ``tp`` with ``values[f]`` (a reference taken to each) in the slot at ``offsets[f]``."""
+    cdef Py_ssize_t f
+    cdef PyObject* obj = tp.tp_alloc(tp, 0)
+    if obj is NULL:
+        raise MemoryError()
+    for f in range(n_fields):
+        Py_INCREF(<object>values[f])
+        (<PyObject**>((<char*>obj) + offsets[f]))[0] = values[f]
+    return obj
+
+
 def instances(type cls, tuple columns) -> list:
     """``list(map(cls, *columns))`` for a slotted dataclass ``cls`` (see the module's
     docstring): one column (a list or tuple) per field, in field order, of one length."""
@@ -118,18 +137,12 @@ def instances(type cls, tuple columns) -> list:
         if PySequence_Fast_GET_SIZE(columns[f]) != n:
             raise ValueError("the columns are of different lengths")
     cdef PyTypeObject* tp = <PyTypeObject*>cls
-    cdef PyObject* obj
-    cdef PyObject* value
-    out = PyList_New(n)
+    cdef PyObject* values[_MAX_FIELDS]
+    out = PyList_New(n)  # on an error, its empty places are NULL, which it can free
     for i in range(n):
-        obj = tp.tp_alloc(tp, 0)
-        if obj is NULL:
-            raise MemoryError()  # the list's empty places are NULL, which it can free
         for f in range(n_fields):
-            value = PySequence_Fast_GET_ITEM(columns[f], i)
-            Py_INCREF(<object>value)
-            (<PyObject**>((<char*>obj) + offsets[f]))[0] = value
-        PyList_SET_ITEM(out, i, obj)
+            values[f] = PySequence_Fast_GET_ITEM(columns[f], i)
+        PyList_SET_ITEM(out, i, _made(tp, offsets, values, n_fields))
     return out
 
 
@@ -155,7 +168,6 @@ def labelled_lines(type cls, list raw, list positions, list labels, list confide
     # read from snapshots, indexed unchecked: a label's look-up may run its code
     cdef tuple rows = tuple(raw), places = tuple(positions), tags = tuple(labels), confs = tuple(confidence)
     cdef PyTypeObject* tp = <PyTypeObject*>cls
-    cdef PyObject* obj
     cdef PyObject* values[7]
     cdef PyObject* found
     cdef object row, label, role, conf, article
@@ -194,13 +206,7 @@ def labelled_lines(type cls, list raw, list positions, list labels, list confide
         values[4] = PyTuple_GET_ITEM(row, 2)
         values[5] = <PyObject*>conf
         values[6] = PyTuple_GET_ITEM(row, 3)
-        obj = tp.tp_alloc(tp, 0)
-        if obj is NULL:
-            raise MemoryError()  # the list's empty places are NULL, which it can free
-        for f in range(7):
-            Py_INCREF(<object>values[f])
-            (<PyObject**>((<char*>obj) + offsets[f]))[0] = values[f]
-        PyList_SET_ITEM(out, k, obj)
+        PyList_SET_ITEM(out, k, _made(tp, offsets, values, 7))
     if t < n_tagged:
         raise ValueError(f"tagged line {t} at {places[t]} is not a line of the page ({n_lines} lines)")
     return out

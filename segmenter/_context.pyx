@@ -17,8 +17,6 @@ the same strings: :func:`configure` hands this module the feature tables of
 the Python's.
 """
 
-from types import MemberDescriptorType
-
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.object cimport PyObject, PyObject_Hash, PyObject_RichCompareBool, Py_EQ
 from cpython.ref cimport Py_INCREF, Py_XDECREF
@@ -26,12 +24,6 @@ from cpython.ref cimport Py_INCREF, Py_XDECREF
 cdef extern from "Python.h":
     object PyList_New(Py_ssize_t n)
     void PyList_SET_ITEM(object l, Py_ssize_t i, PyObject* o)  # steals o
-    ctypedef struct PyMemberDef:
-        int type
-        Py_ssize_t offset
-    ctypedef struct PyMemberDescrObject:
-        PyMemberDef* d_member
-    int T_OBJECT_EX
 
 # A view's fields read from its slots (``features.LineView`` is slotted): each read by
 # name was a look-up of the name in the class, then of the member, about a tenth of
@@ -43,23 +35,19 @@ cdef tuple _FIELD_NAMES = ("words", "n_tokens", "normalized_key", "head", "is_lo
 cdef Py_ssize_t _FIELD_OFFSETS[_N_FIELDS]
 
 
-cdef int _view_layout(object cls) except -1:
-    """Take the slot offset of each field the context reads, if ``cls`` holds them in
-    slots of its own (else views are read by name)."""
+cdef int _view_layout(object cls, object slots) except -1:
+    """Take the slot offset of each field the context reads (``slots``: a field's name
+    and offset, as the line-making kernel's ``slot_offsets`` gives them for ``cls``);
+    without them, views are read by name."""
     global _VIEW_TYPE
     cdef Py_ssize_t f
-    cdef PyMemberDef* member
     _VIEW_TYPE = None
-    if type(cls) is not type:
+    if type(cls) is not type or type(slots) is not dict:
         return 0
     for f in range(_N_FIELDS):
-        descr = (<type>cls).__dict__.get(_FIELD_NAMES[f])
-        if type(descr) is not MemberDescriptorType or descr.__objclass__ is not cls:
+        if _FIELD_NAMES[f] not in slots:
             return 0
-        member = (<PyMemberDescrObject*>descr).d_member
-        if member.type != T_OBJECT_EX:
-            return 0
-        _FIELD_OFFSETS[f] = member.offset
+        _FIELD_OFFSETS[f] = slots[_FIELD_NAMES[f]]
     _VIEW_TYPE = <type>cls
     return 0
 
@@ -152,7 +140,7 @@ def configure(tables: dict) -> None:
     _TITLE_MIN_TOKENS = tables["title_min_tokens"]
     _TITLE_MAX_TOKENS = tables["title_max_tokens"]
     _TITLE_ECHO_WINDOW = tables["title_echo_window"]
-    _view_layout(tables.get("view_type"))
+    _view_layout(tables.get("view_type"), tables.get("view_slots"))
     _CONFIGURED = True
 
 

@@ -875,8 +875,6 @@ def line_views(texts: Sequence[str]) -> list[LineView]:
         return []
     if _MEASURE is not None and _OWN is not None:  # both kernels: their lists passed on as they are
         texts = list(texts)
-        if len(texts) <= _MEASURED_TOGETHER:
-            return _OWN.views(*_MEASURE.measure_lines(texts))
         out: list[LineView] = []
         for start in range(0, len(texts), _MEASURED_TOGETHER):
             out += _OWN.views(*_MEASURE.measure_lines(texts[start : start + _MEASURED_TOGETHER]))
@@ -1402,6 +1400,8 @@ def _context_tables() -> dict[str, object]:
     """What ``segmenter/_context.pyx`` needs to give :func:`_page_context`'s features."""
     return {
         "view_type": LineView,
+        # where each field's slot is (from the line-making kernel, which vouches for the class)
+        "view_slots": _INSTANCES.slot_offsets(LineView) if _INSTANCES is not None else None,
         "pos": _POS_FEATURES,
         "pos_end": _POS_END_FEATURES,
         "relpos": _RELPOS_FEATURES,
