@@ -437,7 +437,6 @@ cdef int _measure_into(str sample, Py_ssize_t i, list norms, list tokens, list w
                        list latin, list punct, list flag_list) except -1:
     """Line ``i``'s measurements, into the columns (lists of their final length)."""
     cdef Py_ssize_t j, k, n_chars = len(sample), n_folded = 0, start = 0, n_tok = 0
-    cdef PyObject* ahead
     cdef int kind = PyUnicode_KIND(sample)
     cdef void* data = PyUnicode_DATA(sample)
     cdef Py_UCS4 ch
@@ -491,9 +490,10 @@ cdef int _measure_into(str sample, Py_ssize_t i, list norms, list tokens, list w
     line_words = PyFrozenSet_New(NULL)  # new, so filled in place (PySet_Add)
     for k in range(n_tok):
         if k + _AHEAD < n_tok:
-            ahead = _TABLE[_HASHES[k + _AHEAD] & (_SLOTS - 1)].token
-            if ahead is not NULL:
-                __builtin_prefetch(ahead)
+            entry = &_TABLE[_HASHES[k + _AHEAD] & (_SLOTS - 1)]
+            if entry.token is not NULL:  # its string, and its stem (read by the set)
+                __builtin_prefetch(entry.token)
+                __builtin_prefetch(entry.stem)
         start = _SPANS[2 * k]
         entry = _token(&_FOLDED[start], _SPANS[2 * k + 1] - start, _HASHES[k])
         marks |= entry.hash
