@@ -873,8 +873,24 @@ cdef str _zeroed(str word):
     return <str>PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, buffer, n)
 
 
-cdef tuple _head(str norm, bint digits):
-    """``tuple(norm[:HEAD_CHARS].split(None, 2)[:2])``, digits made 0 (``_zeroed``) if ``digits``."""
+cdef bint _is_token(str norm, Py_ssize_t start, Py_ssize_t end, str token, bint digits) noexcept:
+    """Is ``norm[start:end]`` the string ``token``, with no digit to make 0 if ``digits``?"""
+    cdef Py_ssize_t i
+    cdef Py_UCS4 ch
+    if len(token) != end - start:
+        return False
+    for i in range(end - start):
+        ch = norm[start + i]
+        if ch != token[i] or digits and _CHAR_TABLE[ch] & _B_DIGIT:
+            return False
+    return True
+
+
+cdef tuple _head(str norm, bint digits, list toks):
+    """``tuple(norm[:HEAD_CHARS].split(None, 2)[:2])``, digits made 0 (``_zeroed``) if ``digits``.
+
+    A word that is the line's token of its place (most are) is given as that token's
+    string: no new string, and the context's comparisons of heads meet the same object."""
     cdef Py_ssize_t n = min(len(norm), _HEAD_CHARS), i = 0, start, found = 0
     cdef object first = None, second = None
     while found < 2:
@@ -885,9 +901,12 @@ cdef tuple _head(str norm, bint digits):
         start = i
         while i < n and not Py_UNICODE_ISSPACE(norm[i]):
             i += 1
-        word = <str>PyUnicode_Substring(norm, start, i)
-        if digits:
-            word = _zeroed(word)
+        if found < len(toks) and _is_token(norm, start, i, <str>toks[found], digits):
+            word = toks[found]
+        else:
+            word = <str>PyUnicode_Substring(norm, start, i)
+            if digits:
+                word = _zeroed(word)
         if found == 0:
             first = word
         else:
@@ -1357,7 +1376,7 @@ cdef int _view(str stripped, str sample, str norm, list toks, object words, long
                 break
     if n_tok >= _LEDE_MIN_TOKENS:
         feats.push(_LEDE_FEATURES[_bucket_long(_lede_millis(toks, n_tok), _LEDE_EDGES, _N_LEDE_EDGES)])
-    head = _head(norm, flags & _B_DIGIT)
+    head = _head(norm, flags & _B_DIGIT, toks)
     own = feats.take(repeats)
     # A view holds strings, numbers and containers of strings only, and is never
     # changed: it can be in no reference cycle, so the cyclic collector need not

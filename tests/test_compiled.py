@@ -772,6 +772,20 @@ def test_a_head_words_digits_are_zeroed_in_c_as_translate_zeroes_them(word: str)
     assert zeroed == word.translate(F._DIGITS_TO_ZERO_LIST)
 
 
+@needs_own
+def test_a_head_word_that_is_its_token_is_the_tokens_string() -> None:
+    """The own-features kernel gives a head word equal to the line's token of its place
+    as that token's string (no new string); a word with digits to zero, or one holding
+    punctuation, is a new string, equal to the Python's."""
+    lines = ["وزارة الصحة تعلن", "عام 2020 مضى", "(الرياض) - اليوم"]
+    stripped, samples, norms, tokens, words, *counts = F._MEASURE.measure_lines(lines)
+    views = F._OWN.views(stripped, samples, norms, tokens, words, *counts)
+    assert views[0].head[0] is tokens[0][0] and views[0].head[1] is tokens[0][1]
+    assert views[1].head[0] is tokens[1][0] and views[1].head[1] == "0000"
+    assert views[2].head == (f"({tokens[2][0]})", "-")  # not tokens: new strings
+    assert views == [F._view(*row) for row in zip(stripped, samples, norms, tokens, words, *counts)]
+
+
 def _compiled_view_with_patterns(line: str, patterns: dict[str, regex.Pattern]) -> F.LineView:
     """The own-features kernel's view of ``line`` with some of its expressions replaced."""
     F._OWN.configure(lambda: {**F._own_tables(), "patterns": {**F._own_tables()["patterns"], **patterns}})
