@@ -874,10 +874,11 @@ cdef str _zeroed(str word):
 
 
 cdef bint _is_token(str norm, Py_ssize_t start, Py_ssize_t end, str token, bint digits) noexcept:
-    """Is ``norm[start:end]`` the string ``token``, with no digit to make 0 if ``digits``?"""
+    """Is ``norm[start:end]`` the string ``token``, with no digit to make 0 if ``digits``?
+    (A digit table not read in C may change any character: then no word with digits is.)"""
     cdef Py_ssize_t i
     cdef Py_UCS4 ch
-    if len(token) != end - start:
+    if len(token) != end - start or digits and not _ZEROED_IN_C:
         return False
     for i in range(end - start):
         ch = norm[start + i]

@@ -784,6 +784,16 @@ def test_a_head_word_that_is_its_token_is_the_tokens_string() -> None:
     assert views[1].head[0] is tokens[1][0] and views[1].head[1] == "0000"
     assert views[2].head == (f"({tokens[2][0]})", "-")  # not tokens: new strings
     assert views == [F._view(*row) for row in zip(stripped, samples, norms, tokens, words, *counts)]
+    # a digit table not read in C (it changes a letter too): no word of a line with
+    # digits is taken for its token, each is translated
+    table = {**F._DIGITS_TO_ZERO, ord(tokens[1][0][0]): "X"}
+    F._OWN.configure(lambda: {**F._own_tables(), "digits_to_zero": table})
+    try:
+        assert not F._OWN.zeroed("1")[1]
+        head = F._OWN.views(stripped, samples, norms, tokens, words, *counts)[1].head
+    finally:
+        F._configure_kernels()
+    assert head == (tokens[1][0].translate(table), "0000")
 
 
 def _compiled_view_with_patterns(line: str, patterns: dict[str, regex.Pattern]) -> F.LineView:
