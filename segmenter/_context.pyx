@@ -3,12 +3,14 @@
 
 An optional build (``setup.py``): :func:`segmenter.features._page_context` runs its own
 Python when this module is not built, and is the definition this module follows. There,
-lexical cohesion is set algebra on each line's ``frozenset`` of content words: for every
-line a union of the three lines after it, of up to eight paragraphs before it, and the
-intersections with them, each a new set of strings. A fifth of the labelling went there.
+lexical cohesion is set algebra on each line's content words (``features.word_set``
+of its view's ``words``): for every line a union of the three lines after it, of up to
+eight paragraphs before it, and the intersections with them, each a new set. A fifth of
+the labelling went there.
 
-Here each of the page's content words gets a number (one dictionary pass over the
-page), and the windows of lines before and after a line are counts per word, slid one
+Here each of the page's content words (a view holds them as the sorted hashes of their
+stems, ``features._word_hashes``) gets a number (one pass over the page's hashes), and
+the windows of lines before and after a line are counts per word, slid one
 line at a time: a line's share of words found in a window is a count of its words with
 a count above zero. The other page-context features (positions, blanks, repeats, title
 echoes, list runs, page edges) follow the Python line for line, in the same order, with
@@ -18,12 +20,16 @@ the Python's.
 """
 
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
-from cpython.object cimport PyObject, PyObject_Hash, PyObject_RichCompareBool, Py_EQ
+from cpython.object cimport PyObject
+from libc.string cimport memcpy
 from cpython.ref cimport Py_INCREF, Py_XDECREF
 
 cdef extern from "Python.h":
     object PyList_New(Py_ssize_t n)
     void PyList_SET_ITEM(object l, Py_ssize_t i, PyObject* o)  # steals o
+    PyObject* PyList_GET_ITEM(object l, Py_ssize_t i)  # borrowed
+    char* PyBytes_AS_STRING(PyObject* o)
+    Py_ssize_t PyBytes_GET_SIZE(PyObject* o)
 
 # A view's fields read from its slots (``features.LineView`` is slotted): each read by
 # name was a look-up of the name in the class, then of the member, about a tenth of
@@ -225,48 +231,23 @@ cdef bint _disjoint_paragraphs(_Page* p, const Py_ssize_t* long_at, Py_ssize_t n
 
 
 # The page's words numbered in order of first appearance: an open-addressing table keyed
-# by each word's hash (cached in a string), compared by identity first.
+# by each word's hash (a word is its stem's hash: see features._word_hashes).
 cdef struct _Numbers:
     Py_ssize_t mask
-    PyObject** words  # borrowed: the views' frozensets hold them for the call
     Py_hash_t* hashes
-    int* numbers
+    int* numbers  # -1: an empty slot
     int count
 
 
-# A frozenset's entries hold each word's hash: read with the word's address, the words
-# themselves (strings scattered in memory, a cache miss each) are not touched unless two
-# different objects have the same hash. (CPython before 3.13; after, words are iterated.)
-cdef extern from *:
-    """
-    #if PY_VERSION_HEX < 0x030d0000
-    #define SEGMENTER_SET_ENTRIES 1
-    #define segmenter_set_next(set, pos, key, hash) _PySet_NextEntry(set, pos, key, hash)
-    #else
-    #define SEGMENTER_SET_ENTRIES 0
-    #define segmenter_set_next(set, pos, key, hash) 0
-    #endif
-    """
-    bint SEGMENTER_SET_ENTRIES
-    int segmenter_set_next(PyObject* s, Py_ssize_t* pos, PyObject** key, Py_hash_t* hash)
-
-
-cdef int _number(_Numbers* t, object word) except -1:
-    return _number_hashed(t, <PyObject*>word, PyObject_Hash(word))
-
-
-cdef int _number_hashed(_Numbers* t, PyObject* word, Py_hash_t h) except -1:
+cdef inline int _number(_Numbers* t, Py_hash_t h) noexcept:
     cdef Py_ssize_t i = <Py_ssize_t>(<size_t>h & <size_t>t.mask)
-    cdef PyObject* found
     while True:
-        found = t.words[i]
-        if found is NULL:
-            t.words[i] = word
+        if t.numbers[i] < 0:
             t.hashes[i] = h
             t.numbers[i] = t.count
             t.count += 1
             return t.count - 1
-        if found == word or (t.hashes[i] == h and PyObject_RichCompareBool(<object>found, <object>word, Py_EQ)):
+        if t.hashes[i] == h:
             return t.numbers[i]
         i = (i + 1) & t.mask
 
@@ -401,10 +382,8 @@ def page_context(list blank, list positions, list views) -> list:
     cdef Py_ssize_t n_feats = 0
     cdef dict seen_keys = {}, key_counts = {}
     cdef _Numbers numbers
-    cdef Py_ssize_t entry
-    cdef PyObject* word_at
     cdef Py_hash_t word_hash
-    numbers.words = NULL
+    cdef const char* word_data
     numbers.hashes = NULL
     numbers.numbers = NULL
     cdef object view, words, key, head, other, first, offset
@@ -432,10 +411,12 @@ def page_context(list blank, list positions, list views) -> list:
         for k in range(n):
             view = snapshot[k]
             words = _field(view, _WORDS)
-            if type(words) is not frozenset:  # iterated below as a frozenset, unchecked
-                raise TypeError(f"a view's words are a frozenset, not {type(words).__name__}")
+            if type(words) is not bytes:  # read below as bytes, unchecked
+                raise TypeError(f"a view's words are bytes, not {type(words).__name__}")
+            if len(<bytes>words) % sizeof(Py_hash_t):
+                raise ValueError("a view's words are whole hashes")
             _set_item(word_sets, k, words)
-            total += len(words)
+            total += len(<bytes>words) // sizeof(Py_hash_t)
             _set_item(n_tokens, k, _field(view, _N_TOKENS))
             key = _field(view, _KEY)
             _set_item(keys, k, key)
@@ -458,25 +439,20 @@ def page_context(list blank, list positions, list views) -> list:
             size *= 2
         numbers.mask = size - 1
         numbers.count = 0
-        numbers.words = <PyObject**>PyMem_Malloc(size * sizeof(PyObject*))
         numbers.hashes = <Py_hash_t*>PyMem_Malloc(size * sizeof(Py_hash_t))
         numbers.numbers = <int*>PyMem_Malloc(size * sizeof(int))
-        if not (numbers.words and numbers.hashes and numbers.numbers):
+        if not (numbers.hashes and numbers.numbers):
             raise MemoryError()
         for i in range(size):
-            numbers.words[i] = NULL
+            numbers.numbers[i] = -1
         i = 0
         for k in range(n):
             p.start[k] = i
-            if SEGMENTER_SET_ENTRIES:
-                entry = 0
-                while segmenter_set_next(<PyObject*>word_sets[k], &entry, &word_at, &word_hash):
-                    p.ids[i] = _number_hashed(&numbers, word_at, word_hash)
-                    i += 1
-            else:
-                for word in <frozenset>word_sets[k]:
-                    p.ids[i] = _number(&numbers, word)
-                    i += 1
+            word_data = PyBytes_AS_STRING(<PyObject*>PyList_GET_ITEM(word_sets, k))
+            for j in range(PyBytes_GET_SIZE(<PyObject*>PyList_GET_ITEM(word_sets, k)) // sizeof(Py_hash_t)):
+                memcpy(&word_hash, word_data + j * sizeof(Py_hash_t), sizeof(Py_hash_t))
+                p.ids[i] = _number(&numbers, word_hash)
+                i += 1
             view = snapshot[k]
             long_line[k] = bool(_field(view, _LONG))
             read_also[k] = bool(_field(view, _READ_ALSO))
@@ -636,7 +612,6 @@ def page_context(list blank, list positions, list views) -> list:
         PyMem_Free(story_line)
         PyMem_Free(read_also)
         PyMem_Free(echo)
-        PyMem_Free(numbers.words)
         PyMem_Free(numbers.hashes)
         PyMem_Free(numbers.numbers)
     return context

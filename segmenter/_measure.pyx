@@ -14,8 +14,9 @@ once to be classed, counted, normalised and lower-cased through two tables, and 
 into tokens. A token is looked up by its characters in a table of the tokens seen so
 far (bounded: when full it keeps the tokens found again since it was last full, where
 the Python's memo starts again; see ``_sweep``), which holds the
-token's string and its stem: a token seen before makes no new object, and its string
-keeps its hash for the lexicons downstream. The table is larger than the caches, so a
+token's string and its stem's hash: a token seen before makes no new object, and its
+string keeps its hash for the lexicons downstream. A line's content words are the
+sorted, distinct hashes of its stems in a bytes object (``features._word_hashes``). The table is larger than the caches, so a
 line's slots are asked for from memory before they are read. A new token is stemmed
 in C by the rules of the Python's ``_content_word`` (its length, stop words, digits,
 one prefix and one suffix, longest first), read from its characters: the Python made
@@ -36,7 +37,9 @@ from cpython.object cimport PyObject
 from cpython.ref cimport Py_DECREF, Py_INCREF
 from cpython.unicode cimport Py_UNICODE_ISALNUM, Py_UNICODE_ISDECIMAL, Py_UNICODE_ISDIGIT
 from libc.stdint cimport uint32_t, uint64_t
+from libc.stdlib cimport qsort
 from libc.string cimport memset
+from cpython.bytes cimport PyBytes_FromStringAndSize
 
 cdef extern from *:
     void __builtin_prefetch(const void* address) nogil
@@ -52,8 +55,6 @@ cdef extern from "Python.h":
     Py_ssize_t PyUnicode_GET_LENGTH(PyObject* o)
     int PyUnicode_KIND_P "PyUnicode_KIND"(PyObject* o)
     void* PyUnicode_DATA_P "PyUnicode_DATA"(PyObject* o)
-    object PyFrozenSet_New(PyObject* iterable)
-    int PySet_Add(object s, PyObject* key) except -1
     void PyList_SET_ITEM(object l, Py_ssize_t i, PyObject* o)
     object PyList_New(Py_ssize_t n)
     int PyUnicode_4BYTE_KIND
@@ -205,7 +206,7 @@ cdef enum:
 cdef struct _Entry:
     uint64_t hash  # the token's hash (_HASH_BITS), its _WORD_MARKS, and _USED if found since the last sweep
     PyObject* token  # a str (owned); NULL: an empty slot
-    PyObject* stem  # its stem (a str) or None (owned)
+    Py_hash_t stem_hash  # the hash of its stem (a str), -1 if it is no content word
 
 cdef uint64_t _USED = 1ULL << 63
 cdef uint64_t _WORD_MARKS = 3ULL << 61  # which of the flag words the token holds
@@ -227,7 +228,6 @@ cdef void _forget() noexcept:
     for i in range(_SLOTS):
         if _TABLE[i].token is not NULL:
             Py_DECREF(<object>_TABLE[i].token)
-            Py_DECREF(<object>_TABLE[i].stem)
             _TABLE[i].token = NULL
     _REMEMBERED = 0
 
@@ -253,11 +253,10 @@ cdef int _sweep() except -1:
         if _TABLE[i].hash & _USED and kept < most:
             keep[kept].hash = _TABLE[i].hash & ~_USED  # its marks kept
             keep[kept].token = _TABLE[i].token
-            keep[kept].stem = _TABLE[i].stem
+            keep[kept].stem_hash = _TABLE[i].stem_hash
             kept += 1
         else:
             Py_DECREF(<object>_TABLE[i].token)
-            Py_DECREF(<object>_TABLE[i].stem)
         _TABLE[i].token = NULL
     for j in range(kept):  # into the emptied table, each where a look-up starts for it
         i = <Py_ssize_t>(keep[j].hash & _HASH_BITS & (_SLOTS - 1))
@@ -356,7 +355,7 @@ cdef inline unsigned int _line_flags(uint64_t marks) noexcept:
 
 cdef _Entry* _token(const uint32_t* chars, Py_ssize_t n, uint64_t h) except NULL:
     """The entry of the token ``chars[:n]`` (``h``: its :func:`_hash`), made (string and
-    stem) if it is new; valid until the next call (which may empty the table)."""
+    stem's hash) if it is new; valid until the next call (which may empty the table)."""
     global _REMEMBERED
     cdef Py_ssize_t i = <Py_ssize_t>(h & (_SLOTS - 1))
     cdef PyObject* found
@@ -380,11 +379,10 @@ cdef _Entry* _token(const uint32_t* chars, Py_ssize_t n, uint64_t h) except NULL
     stem = _stem(token, chars, n) if _STEM_IN_C else _CONTENT_WORD(token)
     if stem is not None and type(stem) is not str:
         raise TypeError("a content word is a string or None")
+    entry.stem_hash = -1 if stem is None else hash(stem)  # a str's hash is never -1
     Py_INCREF(token)
-    Py_INCREF(stem)
     entry.hash = h | _word_marks(chars, n)
     entry.token = <PyObject*>token
-    entry.stem = <PyObject*>stem
     _REMEMBERED += 1
     return entry
 
@@ -397,6 +395,7 @@ cdef Py_ssize_t _FOLDED_SIZE = 0
 
 cdef Py_ssize_t* _SPANS = NULL  # a line's tokens: start and end in _FOLDED, in pairs
 cdef uint64_t* _HASHES = NULL  # and their hashes
+cdef Py_hash_t* _STEMS = NULL  # and their stems' hashes
 cdef Py_ssize_t _TOKENS_SIZE = 0
 
 
@@ -410,7 +409,7 @@ cdef void* _grown(void* buffer, size_t size) except NULL:
 
 cdef int _room(Py_ssize_t n) except -1:
     """Buffers for a line of ``n`` characters (and its tokens: at most one in two)."""
-    global _FOLDED, _FOLDED_SIZE, _SPANS, _HASHES, _TOKENS_SIZE
+    global _FOLDED, _FOLDED_SIZE, _SPANS, _HASHES, _STEMS, _TOKENS_SIZE
     cdef Py_ssize_t most = n // 2 + 1
     if n > _FOLDED_SIZE:
         _FOLDED = <uint32_t*>_grown(_FOLDED, n * sizeof(uint32_t))
@@ -418,6 +417,7 @@ cdef int _room(Py_ssize_t n) except -1:
     if most > _TOKENS_SIZE:
         _SPANS = <Py_ssize_t*>_grown(_SPANS, 2 * most * sizeof(Py_ssize_t))
         _HASHES = <uint64_t*>_grown(_HASHES, most * sizeof(uint64_t))
+        _STEMS = <Py_hash_t*>_grown(_STEMS, most * sizeof(Py_hash_t))
         _TOKENS_SIZE = most
     return 0
 
@@ -436,7 +436,7 @@ cdef Py_ssize_t _folded_from(str norm) except -1:
 cdef int _measure_into(str sample, Py_ssize_t i, list norms, list tokens, list words, list arabic,
                        list latin, list punct, list flag_list) except -1:
     """Line ``i``'s measurements, into the columns (lists of their final length)."""
-    cdef Py_ssize_t j, k, n_chars = len(sample), n_folded = 0, start = 0, n_tok = 0
+    cdef Py_ssize_t j, k, n_chars = len(sample), n_folded = 0, start = 0, n_tok = 0, n_stems = 0
     cdef int kind = PyUnicode_KIND(sample)
     cdef void* data = PyUnicode_DATA(sample)
     cdef Py_UCS4 ch
@@ -487,27 +487,42 @@ cdef int _measure_into(str sample, Py_ssize_t i, list norms, list tokens, list w
             __builtin_prefetch(&_TABLE[_HASHES[n_tok] & (_SLOTS - 1)])
             n_tok += 1
     line_tokens = PyList_New(n_tok)
-    line_words = PyFrozenSet_New(NULL)  # new, so filled in place (PySet_Add)
     for k in range(n_tok):
         if k + _AHEAD < n_tok:
             entry = &_TABLE[_HASHES[k + _AHEAD] & (_SLOTS - 1)]
-            if entry.token is not NULL:  # its string, and its stem (read by the set)
+            if entry.token is not NULL:
                 __builtin_prefetch(entry.token)
-                __builtin_prefetch(entry.stem)
         start = _SPANS[2 * k]
         entry = _token(&_FOLDED[start], _SPANS[2 * k + 1] - start, _HASHES[k])
         marks |= entry.hash
         _set(line_tokens, k, <object>entry.token)
-        if <object>entry.stem is not None:
-            PySet_Add(line_words, entry.stem)
+        if entry.stem_hash != -1:
+            _STEMS[n_stems] = entry.stem_hash
+            n_stems += 1
     _set(norms, i, norm)
     _set(tokens, i, line_tokens)
-    _set(words, i, line_words)
+    _set(words, i, _word_hashes(_STEMS, n_stems))
     _set(arabic, i, n_arabic)
     _set(latin, i, n_latin)
     _set(punct, i, n_punct)
     _set(flag_list, i, flags | _line_flags(marks & _WORD_MARKS))
     return 0
+
+
+cdef int _compare_hashes(const void* a, const void* b) noexcept nogil:
+    cdef Py_hash_t x = (<const Py_hash_t*>a)[0], y = (<const Py_hash_t*>b)[0]
+    return (x > y) - (x < y)
+
+
+cdef bytes _word_hashes(Py_hash_t* stems, Py_ssize_t n):
+    """``features._word_hashes``: the stems' hashes ``stems[:n]`` sorted, each once (in place)."""
+    cdef Py_ssize_t j, kept = 0
+    qsort(stems, n, sizeof(Py_hash_t), _compare_hashes)
+    for j in range(n):
+        if kept == 0 or stems[j] != stems[kept - 1]:
+            stems[kept] = stems[j]
+            kept += 1
+    return PyBytes_FromStringAndSize(<char*>stems, kept * sizeof(Py_hash_t))
 
 
 cdef int _ready_for(list items, str refusal) except -1:
@@ -522,7 +537,7 @@ cdef int _ready_for(list items, str refusal) except -1:
 
 
 def measure(list samples) -> tuple:
-    """``features._measure`` of each sample: its normalised text, tokens, content words,
+    """``features._measure`` of each sample: its normalised text, tokens, content words (bytes),
     counts of Arabic, Latin and punctuation characters, and class flags, as seven lists."""
     cdef Py_ssize_t i, n = len(samples)
     _ready_for(samples, "a sample is a string")

@@ -24,6 +24,7 @@ from cpython.unicode cimport Py_UNICODE_ISALPHA, Py_UNICODE_ISDIGIT, Py_UNICODE_
 
 cdef extern from "Python.h":
     void PyObject_GC_UnTrack(void* op)
+    bint PyObject_IS_GC(object op)
     object PyUnicode_New(Py_ssize_t size, Py_UCS4 maxchar)
     object PyUnicode_FromKindAndData(int kind, const void* buffer, Py_ssize_t size)
     object PyUnicode_Substring(object text, Py_ssize_t start, Py_ssize_t end)
@@ -1379,11 +1380,11 @@ cdef int _view(str stripped, str sample, str norm, list toks, object words, long
         feats.push(_LEDE_FEATURES[_bucket_long(_lede_millis(toks, n_tok), _LEDE_EDGES, _N_LEDE_EDGES)])
     head = _head(norm, flags & _B_DIGIT, toks)
     own = feats.take(repeats)
-    # A view holds strings, numbers and containers of strings only, and is never
+    # A view holds strings, bytes, numbers and tuples of strings only, and is never
     # changed: it can be in no reference cycle, so the cyclic collector need not
     # visit it (CPython stops tracking such tuples and dicts itself). A batch's new
     # views were half the objects its first collection after the batch went over.
-    # (The words are ``features._measure``'s stems: strings, not checked again here.)
+    # (The view itself is let go in ``views``, where its words are seen to be bytes.)
     PyObject_GC_UnTrack(<PyObject*>own)
     PyObject_GC_UnTrack(<PyObject*>head)
     out.add(own, n_tok, _joined(toks), words, read_also_start and n_tok <= _SHORT_TOKENS, n_tok >= _LONG_TOKENS, head)
@@ -1393,7 +1394,7 @@ cdef int _view(str stripped, str sample, str norm, list toks, object words, long
 def views(list stripped, list samples, list norms, list tokens, list words, list arabic, list latin,
           list punct, list flags) -> list:
     """``features._view`` of each line, from ``features._measure``'s measurements (the
-    words of a line: a frozenset of its content words' stems, strings)."""
+    words of a line: its content words as ``features._word_hashes`` gives them)."""
     cdef Py_ssize_t i, n = len(stripped), most = 0
     if not _READY:
         _load()
@@ -1414,8 +1415,7 @@ def views(list stripped, list samples, list norms, list tokens, list words, list
     out = _MAKE_VIEWS(columns.columns())
     if type(out) is not list or len(<list>out) != n:
         raise TypeError("make_views gives a list of one view a row")
-    for i in range(n):  # see _view: a view of content words held as a frozenset is in no cycle
-        if type(columns.words[i]) is frozenset:
-            PyObject_GC_UnTrack(<PyObject*>columns.words[i])
+    for i in range(n):  # see _view: a view of content words held as bytes is in no cycle
+        if type(columns.words[i]) is bytes and PyObject_IS_GC((<list>out)[i]):
             PyObject_GC_UnTrack(<PyObject*>(<list>out)[i])
     return out

@@ -51,6 +51,7 @@ either kind of digits.
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -58,6 +59,7 @@ from functools import cache
 from importlib import resources
 from itertools import combinations, repeat
 import re
+import sys
 
 import numpy as np
 import regex
@@ -479,9 +481,31 @@ def _content_stems(tokens: list[str]) -> list[str | None]:
     return list(map(cache.__getitem__, tokens))
 
 
-def _content_words(tokens: list[str]) -> frozenset[str]:
-    """Light-stemmed content words of a line, for lexical cohesion."""
-    return frozenset(filter(None, _content_stems(tokens)))  # stems are never empty
+# A line's content words as its view holds them: the sorted, distinct hashes of their
+# stems, side by side in a bytes object (a ``Py_hash_t`` each). The page context only asks
+# which lines share which words; a set of the stem strings per line held a reference to
+# each stem, and made, kept and freed, those sets (each stem a separate object, touched
+# again when the set was freed) were a sixth of the labelling time. Two different stems
+# are taken for one word only if their hashes are equal: Python's string hash is 64 bits
+# keyed at random per process, so one chance in 2**64 for a pair, and none a text can
+# aim at (unless PYTHONHASHSEED fixes the key; even then it only makes two words one).
+_HASH_CODE = "q" if sys.hash_info.width == 64 else "i"  # the array typecode of a Py_hash_t
+assert array(_HASH_CODE).itemsize * 8 == sys.hash_info.width
+
+
+def _word_hashes(stems: Iterable[str | None]) -> bytes:
+    """The ``words`` of a line whose tokens' stems (None: no content word) are ``stems``."""
+    return array(_HASH_CODE, sorted({hash(stem) for stem in stems if stem is not None})).tobytes()
+
+
+def word_set(words: bytes) -> frozenset[int]:
+    """A view's ``words`` as a set of stem hashes (for set algebra)."""
+    return frozenset(array(_HASH_CODE, words))
+
+
+def _content_words(tokens: list[str]) -> bytes:
+    """Light-stemmed content words of a line, for lexical cohesion (see ``_word_hashes``)."""
+    return _word_hashes(_content_stems(tokens))
 
 
 # every digit (Latin, Arabic-Indic, Persian) as 0: numbered list items share a head
@@ -497,16 +521,17 @@ class LineView:
     """What the context layer needs to know about one line, computed once.
 
     Shared, never changed: a line's view is cached and handed to every page holding
-    the line. It holds only strings, numbers and containers of strings, so it can be
+    the line. It holds only strings, bytes, numbers and tuples of strings, so it can be
     in no reference cycle: the compiled own-features kernel stops the cyclic collector
-    tracking it and its containers. (Not ``frozen``: a frozen dataclass sets each field through
+    tracking it and its tuples. ``words``: its content words, as ``_word_hashes``
+    gives them (``word_set`` reads them as a set). (Not ``frozen``: a frozen dataclass sets each field through
     ``object.__setattr__``, which cost about 1 µs a line, 1.6 µs against 0.7.)
     """
 
     own: tuple[str, ...]
     n_tokens: int
     normalized_key: str
-    words: frozenset[str]
+    words: bytes
     is_read_also: bool
     is_long: bool
     head: tuple[str, ...]  # the first two normalised words, digits as 0: what list items share
@@ -692,7 +717,7 @@ class _Measures:
 
     norms: list[str]
     tokens: list[list[str]]
-    words: list[frozenset[str]]
+    words: list[bytes]
     arabic: list[int]
     latin: list[int]
     punct: list[int]
@@ -762,7 +787,7 @@ def _measure(samples: Sequence[str]) -> _Measures:
         flat = word_text.split()
         tokens = [flat[before[2 * i] : before[2 * i + 1]] for i in range(n)]
         stems = _content_stems(flat)
-        words = [frozenset(filter(None, stems[before[2 * i] : before[2 * i + 1]])) for i in range(n)]
+        words = [_word_hashes(stems[before[2 * i] : before[2 * i + 1]]) for i in range(n)]
     else:  # a few letters lower-case to two characters: offsets move, go line by line
         n_list = n_bounds.tolist()
         norms = [mapped_text[n_list[2 * i] : n_list[2 * i + 1]].lower() for i in range(n)]
@@ -899,7 +924,7 @@ def _view(
     sample: str,
     norm: str,
     toks: list[str],
-    words: frozenset[str],
+    words: bytes,
     arabic: int,
     latin: int,
     punct: int,
@@ -1298,7 +1323,7 @@ _COH_PREV, _COH_NEXT, _COH_STORY, _COH_PARA, _COH_ACROSS, _COH_BODY_NEXT = (
     [f"{name}:{bucket}" for bucket in _COHESION_NAMES]
     for name in ("coh_prev", "coh_next", "coh_story", "coh_para", "coh_across", "coh_body_next")
 )
-_NO_WORDS: frozenset[str] = frozenset()
+_NO_WORDS: frozenset[int] = frozenset()
 # Jaccard similarity of a paragraph's and the previous paragraph's content words: it
 # weighs both lengths, so a short paragraph sharing one common word is not "cohesive".
 # Fine edges at the low end, where a new story and a story going on part.
@@ -1308,13 +1333,13 @@ _COH_JACCARD = [f"coh_pjac:{name}" for name in _JACCARD_NAMES]
 _COH_JACCARD_ACROSS = [f"coh_xjac:{name}" for name in _JACCARD_NAMES]
 
 
-def _jaccard_slot(words: frozenset[str], other: frozenset[str]) -> int:
+def _jaccard_slot(words: frozenset[int], other: frozenset[int]) -> int:
     """Bucket (index into ``_JACCARD_NAMES``) of the Jaccard similarity of two word sets."""
     shared = len(words & other)
     return bisect_left(_JACCARD_EDGES, shared / (len(words) + len(other) - shared))
 
 
-def _overlap_slot(words: frozenset[str], other: frozenset[str] | set[str]) -> int:
+def _overlap_slot(words: frozenset[int], other: frozenset[int] | set[int]) -> int:
     """Bucket (index into ``_COHESION_NAMES``) of the share of ``words`` found in ``other``."""
     return bisect_left(_COHESION_EDGES, len(words & other) / len(words))
 
@@ -1324,16 +1349,16 @@ def is_blank(text: str) -> bool:
     return not text.strip()
 
 
-def _disjoint_paragraphs(views: Sequence[LineView], long_at: Sequence[int]) -> bool:
+def _disjoint_paragraphs(line_words: Sequence[frozenset[int]], long_at: Sequence[int]) -> bool:
     """Do most paragraphs share next to nothing with the one before (a listing page)?"""
     pairs = 0
     disjoint = 0
     for previous, current in zip(long_at, long_at[1:]):
-        words = views[current].words
+        words = line_words[current]
         if not words:
             continue
         pairs += 1
-        if len(words & views[previous].words) / len(words) < DISJOINT_OVERLAP:
+        if len(words & line_words[previous]) / len(words) < DISJOINT_OVERLAP:
             disjoint += 1
     return pairs >= MIN_DISJOINT_PAIRS and disjoint / pairs >= DISJOINT_SHARE
 
@@ -1541,15 +1566,15 @@ def _page_context(texts: Sequence[str], blank: list[bool], positions: list[int],
         next_long[k] = following
         if views[k].is_long:
             following = k
-    disjoint = _disjoint_paragraphs(views, long_at)
-    line_words = [v.words for v in views]
+    line_words = [word_set(v.words) for v in views]
+    disjoint = _disjoint_paragraphs(line_words, long_at)
     # the lines a paragraph is compared with to tell a story going on: not short furniture
-    story_words = [v.words if v.is_long or v.n_tokens >= SHORT_TOKENS else _NO_WORDS for v in views]
+    story_words = [w if v.is_long or v.n_tokens >= SHORT_TOKENS else _NO_WORDS for v, w in zip(views, line_words)]
     # the words of each run of COHESION_WINDOW lines: the lines after k are the run at
     # k + 1, the lines before it the run at k - COHESION_WINDOW (one union serves both)
     runs = [_NO_WORDS.union(*line_words[j : j + COHESION_WINDOW]) for j in range(n + 1)]
     # the paragraphs after a line (see below) depend only on the next long line: once each
-    body_after: dict[int, set[str]] = {}
+    body_after: dict[int, set[int]] = {}
     # lines with a missing neighbour: the first and last few
     edge_low = -min(NEIGHBOUR_OFFSETS)
     edge_high = n - max(NEIGHBOUR_OFFSETS)
@@ -1578,7 +1603,7 @@ def _page_context(texts: Sequence[str], blank: list[bool], positions: list[int],
         if k in echoes:
             feats.extend(echoes[k])
         # lexical cohesion with the lines around
-        words = view.words
+        words = line_words[k]
         ahead = next_long[k]
         # the story so far: the paragraph-like lines shortly before this one (the window
         # moves one line at a time; its words change only if a line with words enters or leaves)
@@ -1610,16 +1635,16 @@ def _page_context(texts: Sequence[str], blank: list[bool], positions: list[int],
         # where the paragraphs are: headlines stand just before them, menus far before
         feats.append(_NEXT_LONG_FEATURES[_distance_slot(ahead - k) if ahead >= 0 else -1])
         feats.append(_PREV_LONG_FEATURES[_distance_slot(k - previous_long) if previous_long >= 0 else -1])
-        if view.words and ahead >= 0:
+        if words and ahead >= 0:
             body_words = body_after.get(ahead)
             if body_words is None:
                 body_words = body_after[ahead] = set()
                 # ahead is the first long line after k: from it on, until a later one adds words
                 for j in long_at[bisect_right(long_at, k) :]:
-                    body_words |= views[j].words
+                    body_words |= line_words[j]
                     if body_words and j > ahead:
                         break
-            feats.append(_COH_BODY_NEXT[_overlap_slot(view.words, body_words)])
+            feats.append(_COH_BODY_NEXT[_overlap_slot(words, body_words)])
         # list items open alike (a bullet, a number, a "now |" ticker, a shared label):
         # the same first word, or the same first two, as the line before or after
         head = view.head

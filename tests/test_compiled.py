@@ -524,8 +524,11 @@ def test_the_context_kernel_refuses_what_it_cannot_read() -> None:
     with pytest.raises(ValueError, match="not a line of the page"):
         F._CONTEXT.page_context([False, False], [0, 2], views)
     bad = F.LineView(("bias",), 1, "x", {"x"}, False, False, ("x",))  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="frozenset"):
+    with pytest.raises(TypeError, match="words are bytes"):
         F._CONTEXT.page_context([False], [0], [bad])
+    torn = F.LineView(("bias",), 1, "x", views[0].words[:-1], False, False, ("x",))
+    with pytest.raises(ValueError, match="whole hashes"):
+        F._CONTEXT.page_context([False], [0], [torn])
 
 
 @needs_context
@@ -955,17 +958,21 @@ def test_the_own_features_kernel_reads_dates_after_any_digit_and_space(digit: st
 
 @needs_context
 def test_the_context_kernel_counts_equal_words_as_one_whatever_the_objects() -> None:
-    """Words are numbered by value: the same stem held as distinct string objects by
-    different lines (a copy, not the cached one) is one word for cohesion."""
+    """A view's words are its stems' hashes, numbered by value: views holding copies of
+    them (other bytes objects) get the same context, and a stem is one word whichever
+    token of whichever line it comes from."""
     texts = ["وزير المالية يعلن الميزانية الجديدة للعام المقبل في مؤتمر صحفي بالرياض اليوم"] * 2 + [
         "المالية الميزانية الجديدة مؤتمر صحفي الرياض وزير يعلن العام المقبل اليوم أيضا"
     ]
     views = F.line_views(texts)
     copies = [
-        F.LineView(v.own, v.n_tokens, v.normalized_key, frozenset((w + ".")[:-1] for w in v.words), v.is_read_also, v.is_long, v.head)
+        F.LineView(v.own, v.n_tokens, v.normalized_key, bytes(bytearray(v.words)), v.is_read_also, v.is_long, v.head)
         for v in views
     ]
-    assert all(a is not b for a, b in zip(sorted(copies[0].words), sorted(views[0].words)))
+    assert all(a.words == b.words and a.words is not b.words for a, b in zip(copies, views))
+    stems = [{stem for stem in F._content_stems(F.tokens_of(F.normalize(text))) if stem} for text in texts]
+    assert [F.word_set(v.words) for v in views] == [{hash(stem) for stem in line} for line in stems]
+    assert len(stems[0] & stems[2]) >= 10
     blank = [False] * len(texts)
     positions = list(range(len(texts)))
     compiled = F._CONTEXT.page_context(blank, positions, copies)
@@ -1123,7 +1130,7 @@ def test_the_kernel_stems_in_c_only_by_the_rules_of_the_content_word_in_use() ->
     try:
         # another content-word function is called, not stood in for by the shipped rules
         kernel.configure(lambda: {**F._measure_tables(), "content_word": lambda token: token[::-1]})
-        assert kernel.measure(["كلمات جديدة"])[2] == [frozenset({"تاملك", "هديدج"})]  # normalised: ة as ه
+        assert kernel.measure(["كلمات جديدة"])[2] == [F._word_hashes(["تاملك", "هديدج"])]  # normalised: ة as ه
         kernel.configure(lambda: {**F._measure_tables(), "content_word_rules": {**rules, "prefixes": ["والله"]}})
         with pytest.raises(ValueError, match="affixes are strings"):
             kernel.measure(["a"])
