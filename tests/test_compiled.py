@@ -14,6 +14,7 @@ still tested.
 from __future__ import annotations
 
 import dataclasses
+from array import array
 import hashlib
 import importlib.machinery
 import importlib.util
@@ -1011,6 +1012,20 @@ def _measures_both_ways(samples: list[str]) -> tuple[F._Measures, F._Measures]:
         return compiled, F._measure(samples)
     finally:
         F._MEASURE = kernel
+
+
+@needs_measure
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 150).flatmap(lambda n: st.lists(st.text(alphabet="ابتثجحخدذرسشصمنهوي", min_size=3, max_size=6), min_size=n, max_size=n)))
+def test_a_lines_content_words_are_its_stems_hashes_sorted_once(words: list[str]) -> None:
+    """The kernel sorts a line's stem hashes itself (by insertion up to 32, by heap past
+    that), each once: the bytes are the Python's, and read back they are the stems' hashes."""
+    line = " ".join(words + words[: len(words) // 3])  # some words twice
+    compiled, python = _measures_both_ways([line])
+    assert compiled.words == python.words
+    hashes = list(array(F._HASH_CODE, compiled.words[0]))
+    assert hashes == sorted(set(hashes))
+    assert set(hashes) == {hash(stem) for stem in F._content_stems(F.tokens_of(F.normalize(line))) if stem}
 
 
 @needs_measure
