@@ -21,7 +21,7 @@ the Python's.
 
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.object cimport PyObject
-from libc.string cimport memcpy
+from libc.string cimport memcmp, memcpy
 from cpython.ref cimport Py_INCREF, Py_XDECREF
 
 cdef extern from "Python.h":
@@ -30,6 +30,10 @@ cdef extern from "Python.h":
     PyObject* PyList_GET_ITEM(object l, Py_ssize_t i)  # borrowed
     char* PyBytes_AS_STRING(PyObject* o)
     Py_ssize_t PyBytes_GET_SIZE(PyObject* o)
+    Py_ssize_t PyUnicode_GET_LENGTH(PyObject* o)
+    int PyUnicode_KIND(PyObject* o)
+    void* PyUnicode_DATA(PyObject* o)
+    Py_UCS4 PyUnicode_READ(int kind, const void* data, Py_ssize_t index)
 
 # A view's fields read from its slots (``features.LineView`` is slotted): each read by
 # name was a look-up of the name in the class, then of the member, about a tenth of
@@ -252,6 +256,78 @@ cdef inline int _number(_Numbers* t, Py_hash_t h) noexcept:
         i = (i + 1) & t.mask
 
 
+# A page's lines grouped by equal keys, for the repeated-line features. A dictionary
+# hashed each key whole (most are new strings, a paragraph long) and was asked twice a
+# line: about a twentieth of the labelling. Here a key's slot comes from its length and
+# its first and last few characters (equal keys: equal slots), and keys are compared
+# whole only where they meet there.
+cdef enum:
+    _KEY_ENDS = 8  # characters read at each end of a key
+
+
+cdef inline size_t _key_hash(PyObject* key) noexcept:
+    cdef Py_ssize_t i, n = PyUnicode_GET_LENGTH(key), ends = min(n, <Py_ssize_t>_KEY_ENDS)
+    cdef int kind = PyUnicode_KIND(key)
+    cdef const void* data = PyUnicode_DATA(key)
+    cdef size_t h = <size_t>14695981039346656037ULL ^ <size_t>n
+    for i in range(ends):
+        h = (h ^ <size_t>PyUnicode_READ(kind, data, i)) * <size_t>1099511628211ULL
+    for i in range(max(ends, n - _KEY_ENDS), n):
+        h = (h ^ <size_t>PyUnicode_READ(kind, data, i)) * <size_t>1099511628211ULL
+    return h ^ (h >> 29)
+
+
+cdef inline bint _same_key(PyObject* a, PyObject* b) noexcept:
+    """``a == b`` for two strings (equal strings have one kind: their bytes are compared)."""
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(a)
+    cdef int kind = PyUnicode_KIND(a)
+    return a == b or (n == PyUnicode_GET_LENGTH(b) and kind == PyUnicode_KIND(b)
+                      and memcmp(PyUnicode_DATA(a), PyUnicode_DATA(b), n * kind) == 0)
+
+
+cdef int _key_groups(list keys, Py_ssize_t n, Py_ssize_t* first, Py_ssize_t* count) except -1:
+    """Per line ``k``: ``first[k]``, the first line whose key equals line k's, and
+    ``count[k]``, how many lines' keys do (0 for an empty key). Keys are strings."""
+    cdef Py_ssize_t k, i, j, size = 8
+    cdef size_t h
+    cdef PyObject* key
+    while size < 2 * n:
+        size *= 2
+    cdef Py_ssize_t* lines = <Py_ssize_t*>PyMem_Malloc(size * sizeof(Py_ssize_t))  # a group's first line, -1: empty
+    cdef size_t* hashes = <size_t*>PyMem_Malloc(size * sizeof(size_t))
+    if lines is NULL or hashes is NULL:
+        PyMem_Free(lines)
+        PyMem_Free(hashes)
+        raise MemoryError()
+    for i in range(size):
+        lines[i] = -1
+    for k in range(n):
+        key = PyList_GET_ITEM(keys, k)
+        count[k] = 0
+        first[k] = k
+        if PyUnicode_GET_LENGTH(key) == 0:
+            continue
+        h = _key_hash(key)
+        i = <Py_ssize_t>(h & <size_t>(size - 1))
+        while True:
+            j = lines[i]
+            if j < 0:
+                lines[i] = k
+                hashes[i] = h
+                count[k] = 1
+                break
+            if hashes[i] == h and _same_key(PyList_GET_ITEM(keys, j), key):
+                first[k] = j
+                count[j] += 1
+                break
+            i = (i + 1) & (size - 1)
+    for k in range(n):
+        count[k] = count[first[k]]
+    PyMem_Free(lines)
+    PyMem_Free(hashes)
+    return 0
+
+
 cdef unsigned long long _word_signature(str key) noexcept:
     """One bit (of 64) for each run of characters other than the space in ``key``, by a
     hash of the run: if " A " occurs in " B ", every run of A is a run of B, so A's bits
@@ -380,7 +456,6 @@ def page_context(list blank, list positions, list views) -> list:
     context = PyList_New(n)
     cdef PyObject* feats[_MAX_CONTEXT_FEATURES]  # a line's features (a reference held to each)
     cdef Py_ssize_t n_feats = 0
-    cdef dict seen_keys = {}, key_counts = {}
     cdef _Numbers numbers
     cdef Py_hash_t word_hash
     cdef const char* word_data
@@ -404,6 +479,8 @@ def page_context(list blank, list positions, list views) -> list:
     cdef char* story_line = NULL
     cdef char* read_also = NULL
     cdef int* echo = NULL
+    cdef Py_ssize_t* key_first = NULL
+    cdef Py_ssize_t* key_count = NULL
     try:
         # read from a snapshot: a view of another class is read by name, which may run
         # its code, and the list is indexed unchecked
@@ -419,10 +496,10 @@ def page_context(list blank, list positions, list views) -> list:
             total += len(<bytes>words) // sizeof(Py_hash_t)
             _set_item(n_tokens, k, _field(view, _N_TOKENS))
             key = _field(view, _KEY)
+            if type(key) is not str:  # read below as a string, unchecked
+                raise TypeError(f"a view's key is a str, not {type(key).__name__}")
             _set_item(keys, k, key)
             _set_item(heads, k, _field(view, _HEAD))
-            if key:
-                key_counts[key] = key_counts.get(key, 0) + 1
         p.start = <Py_ssize_t*>PyMem_Malloc((n + 1) * sizeof(Py_ssize_t))
         p.ids = <int*>PyMem_Malloc((total + 1) * sizeof(int))
         long_at = <Py_ssize_t*>PyMem_Malloc(n * sizeof(Py_ssize_t))
@@ -431,7 +508,9 @@ def page_context(list blank, list positions, list views) -> list:
         story_line = <char*>PyMem_Malloc(n)
         read_also = <char*>PyMem_Malloc(n)
         echo = <int*>PyMem_Malloc(n * sizeof(int))
-        if not (p.start and p.ids and long_at and next_long and long_line and story_line and read_also and echo):
+        key_first = <Py_ssize_t*>PyMem_Malloc(n * sizeof(Py_ssize_t))
+        key_count = <Py_ssize_t*>PyMem_Malloc(n * sizeof(Py_ssize_t))
+        if not (p.start and p.ids and long_at and next_long and long_line and story_line and read_also and echo and key_first and key_count):
             raise MemoryError()
         # the page's words numbered in order of first appearance (a table at most half full)
         size = 4
@@ -477,6 +556,7 @@ def page_context(list blank, list positions, list views) -> list:
             p.mark[i] = 0
             p.body[i] = 0
         _echo_masks(keys, n_tokens, echo)
+        _key_groups(keys, n, key_first, key_count)
         j = -1
         for k in range(n - 1, -1, -1):
             next_long[k] = j
@@ -523,11 +603,9 @@ def page_context(list blank, list positions, list views) -> list:
             if read_also_at >= 0:
                 _put(feats, &n_feats, _AFTER_READ_ALSO)
                 _put(feats, &n_feats, _SINCE_READ_ALSO[min(k - read_also_at, 3)])
-            key = keys[k]
-            if key and key_counts.get(key, 0) > 1:
-                earlier = seen_keys.get(key)
-                _put(feats, &n_feats, _DUP_EARLIER if earlier is not None else _DUP_LATER)
-                if earlier is not None and k - <Py_ssize_t>earlier <= 3:
+            if key_count[k] > 1:  # a repeated line: after its first (earlier), or the first (later)
+                _put(feats, &n_feats, _DUP_EARLIER if key_first[k] < k else _DUP_LATER)
+                if key_first[k] < k and k - key_first[k] <= 3:
                     _put(feats, &n_feats, _DUP_NEAR)
             if echo[k]:
                 for echo_feature in _ECHOES[echo[k]]:
@@ -595,8 +673,6 @@ def page_context(list blank, list positions, list views) -> list:
                 previous_long = k
             if read_also[k]:
                 read_also_at = k
-            if key and key not in seen_keys:
-                seen_keys[key] = k
     finally:
         _drop(feats, &n_feats)
         PyMem_Free(p.start)
@@ -612,6 +688,8 @@ def page_context(list blank, list positions, list views) -> list:
         PyMem_Free(story_line)
         PyMem_Free(read_also)
         PyMem_Free(echo)
+        PyMem_Free(key_first)
+        PyMem_Free(key_count)
         PyMem_Free(numbers.hashes)
         PyMem_Free(numbers.numbers)
     return context

@@ -517,6 +517,21 @@ def test_the_compiled_context_is_the_pythons_on_any_page(texts: list[str]) -> No
     assert compiled == python
 
 
+# lines whose keys share their length and their first and last eight characters, and
+# differ only inside: one slot of the kernel's table of keys, told apart whole
+_LOOKALIKE_LINES = [f"بداية السطر الطويلة {middle} نهاية السطر الطويلة" for middle in ("كتب", "قرأ", "درس")]
+
+
+@needs_context
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([*_LOOKALIKE_LINES, "وزير المالية يعلن", "المصدر: واس", "", "شارك"]), max_size=30))
+def test_the_context_kernel_finds_repeated_lines_as_the_python_does(texts: list[str]) -> None:
+    """Repeated lines (``dup:*``) are grouped by whole keys: lookalike keys that meet in
+    the kernel's table stay apart, and a line is after the first of its kind or not."""
+    compiled, python = _context_both_ways(texts)
+    assert compiled == python
+
+
 @needs_context
 def test_the_context_kernel_refuses_what_it_cannot_read() -> None:
     views = F.line_views(["الحكومة", "وزير"])
@@ -530,6 +545,9 @@ def test_the_context_kernel_refuses_what_it_cannot_read() -> None:
     torn = F.LineView(("bias",), 1, "x", views[0].words[:-1], False, False, ("x",))
     with pytest.raises(ValueError, match="whole hashes"):
         F._CONTEXT.page_context([False], [0], [torn])
+    keyless = F.LineView(("bias",), 1, None, views[0].words, False, False, ("x",))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="key is a str"):
+        F._CONTEXT.page_context([False], [0], [keyless])
 
 
 @needs_context
