@@ -22,6 +22,7 @@ the Python's.
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.object cimport PyObject
 from libc.string cimport memcmp, memcpy
+from cpython.unicode cimport PyUnicode_Find
 from cpython.ref cimport Py_INCREF, Py_XDECREF
 
 cdef extern from "Python.h":
@@ -350,44 +351,54 @@ cdef unsigned long long _word_signature(str key) noexcept:
     return signature
 
 
+cdef bint _holds_words(str a, str b) except -1:
+    """``f" {a} " in f" {b} "`` without making either: ``a`` found in ``b`` where a space
+    or an end of ``b`` stands on each side."""
+    cdef Py_ssize_t p = 0, na = len(a), nb = len(b)
+    while p <= nb - na:
+        p = PyUnicode_Find(b, a, p, nb, 1)
+        if p < 0:
+            return False
+        if (p == 0 or b[p - 1] == u" ") and (p + na == nb or b[p + na] == u" "):
+            return True
+        p += 1
+    return False
+
+
 cdef int _echo_masks(list line_keys, list n_tokens, int* masks) except -1:
-    """Title-like lines shown again inside another line, as in ``_titles_within_lines``."""
-    cdef Py_ssize_t a, b, i, j, n_titles, size
-    cdef list at = []
-    cdef list keys = []
+    """Title-like lines shown again inside another line, as in ``_titles_within_lines``
+    (its padded keys read in place: a space around a key adds no run to its signature)."""
+    cdef Py_ssize_t a, b, i, j, n = len(line_keys), n_titles = 0, size
     cdef str key_i, key_j
-    cdef unsigned long long* signatures
-    for i in range(len(line_keys)):
-        size = n_tokens[i]
-        if _TITLE_MIN_TOKENS <= size <= _TITLE_MAX_TOKENS:
-            at.append(i)
-            keys.append(f" {line_keys[i]} ")
-    n_titles = len(at)
-    if n_titles < 2:
-        return 0
-    signatures = <unsigned long long*>PyMem_Malloc(n_titles * sizeof(unsigned long long))
-    if signatures is NULL:
-        raise MemoryError()
+    cdef Py_ssize_t* at = <Py_ssize_t*>PyMem_Malloc(n * sizeof(Py_ssize_t) + 1)
+    cdef unsigned long long* signatures = <unsigned long long*>PyMem_Malloc(n * sizeof(unsigned long long) + 1)
     try:
-        for a in range(n_titles):
-            signatures[a] = _word_signature(<str>keys[a])
+        if at is NULL or signatures is NULL:
+            raise MemoryError()
+        for i in range(n):
+            size = n_tokens[i]
+            if _TITLE_MIN_TOKENS <= size <= _TITLE_MAX_TOKENS:
+                at[n_titles] = i
+                signatures[n_titles] = _word_signature(<str>line_keys[i])
+                n_titles += 1
         for a in range(n_titles):
             i = at[a]
-            key_i = keys[a]
+            key_i = <str>line_keys[i]
             for b in range(a + 1, n_titles):
                 j = at[b]
                 if j - i > _TITLE_ECHO_WINDOW:
                     break
-                key_j = keys[b]
+                key_j = <str>line_keys[j]
                 if len(key_i) < len(key_j):
-                    if signatures[a] & ~signatures[b] == 0 and key_i in key_j:
+                    if signatures[a] & ~signatures[b] == 0 and _holds_words(key_i, key_j):
                         masks[i] |= _PART_OF_LATER
                         masks[j] |= _HOLDS_EARLIER
                 elif len(key_j) < len(key_i):
-                    if signatures[b] & ~signatures[a] == 0 and key_j in key_i:
+                    if signatures[b] & ~signatures[a] == 0 and _holds_words(key_j, key_i):
                         masks[j] |= _PART_OF_EARLIER
                         masks[i] |= _HOLDS_LATER
     finally:
+        PyMem_Free(at)
         PyMem_Free(signatures)
     return 0
 

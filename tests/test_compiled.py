@@ -533,6 +533,19 @@ def test_the_context_kernel_finds_repeated_lines_as_the_python_does(texts: list[
 
 
 @needs_context
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["سعر", "السعر", "النفط", "نفط", "يرتفع", "اليوم", "عاجل"]), min_size=3, max_size=7).map(" ".join), max_size=8))
+@example(["سعر نفط عاجل", "السعر نفط عاجل سعر"])  # the words of one, inside the other's but not whole
+@example(["سعر نفط عاجل", "السعر نفط عاجل سعر نفط عاجل"])  # ... and whole, later on
+def test_the_context_kernel_finds_titles_within_lines_as_whole_words(texts: list[str]) -> None:
+    """A title shown again inside another line counts only as whole words (the Python
+    pads both keys with spaces; the kernel reads them in place): words that hold one
+    another ("سعر" in "السعر") are no echo."""
+    compiled, python = _context_both_ways(texts)
+    assert compiled == python
+
+
+@needs_context
 def test_the_context_kernel_refuses_what_it_cannot_read() -> None:
     views = F.line_views(["الحكومة", "وزير"])
     with pytest.raises(ValueError, match="one position per view"):
