@@ -29,6 +29,9 @@ cdef extern from "Python.h":
     object PyList_New(Py_ssize_t n)
     void PyList_SET_ITEM(object l, Py_ssize_t i, PyObject* o)  # steals o
     PyObject* PyList_GET_ITEM(object l, Py_ssize_t i)  # borrowed
+    PyObject* PyTuple_GET_ITEM(object t, Py_ssize_t i)  # borrowed
+    Py_ssize_t PyTuple_GET_SIZE(object t)
+    bint PyUnicode_CheckExact(PyObject* o)
     char* PyBytes_AS_STRING(PyObject* o)
     Py_ssize_t PyBytes_GET_SIZE(PyObject* o)
     Py_ssize_t PyUnicode_GET_LENGTH(PyObject* o)
@@ -286,6 +289,23 @@ cdef inline bint _same_key(PyObject* a, PyObject* b) noexcept:
                       and memcmp(PyUnicode_DATA(a), PyUnicode_DATA(b), n * kind) == 0)
 
 
+cdef inline bint _read_head(object head, char* n_words, PyObject** words) noexcept:
+    """Read a head that is a tuple of at most two strings into ``n_words`` and ``words``
+    (borrowed); False for any other head (the heads are then compared as objects)."""
+    cdef Py_ssize_t i, n
+    if type(head) is not tuple:
+        return False
+    n = PyTuple_GET_SIZE(head)
+    if n > 2:
+        return False
+    for i in range(n):
+        words[i] = PyTuple_GET_ITEM(head, i)
+        if not PyUnicode_CheckExact(words[i]):
+            return False
+    n_words[0] = <char>n
+    return True
+
+
 cdef int _key_groups(list keys, Py_ssize_t n, Py_ssize_t* first, Py_ssize_t* count) except -1:
     """Per line ``k``: ``first[k]``, the first line whose key equals line k's, and
     ``count[k]``, how many lines' keys do (0 for an empty key). Keys are strings."""
@@ -492,7 +512,14 @@ def page_context(list blank, list positions, list views) -> list:
     cdef int* echo = NULL
     cdef Py_ssize_t* key_first = NULL
     cdef Py_ssize_t* key_count = NULL
+    # each line's head as its number of words and the words (borrowed: the heads list
+    # holds the tuples, the tuples the words), if every head is a tuple of at most two strings
+    cdef char* head_n = <char*>PyMem_Malloc(n + 1)
+    cdef PyObject** head_words = <PyObject**>PyMem_Malloc((2 * n + 1) * sizeof(PyObject*))
+    cdef bint plain_heads = True
     try:
+        if head_n is NULL or head_words is NULL:
+            raise MemoryError()
         # read from a snapshot: a view of another class is read by name, which may run
         # its code, and the list is indexed unchecked
         snapshot = tuple(views)
@@ -510,7 +537,9 @@ def page_context(list blank, list positions, list views) -> list:
             if type(key) is not str:  # read below as a string, unchecked
                 raise TypeError(f"a view's key is a str, not {type(key).__name__}")
             _set_item(keys, k, key)
-            _set_item(heads, k, _field(view, _HEAD))
+            head = _field(view, _HEAD)
+            _set_item(heads, k, head)
+            plain_heads = plain_heads and _read_head(head, &head_n[k], &head_words[2 * k])
         p.start = <Py_ssize_t*>PyMem_Malloc((n + 1) * sizeof(Py_ssize_t))
         p.ids = <int*>PyMem_Malloc((total + 1) * sizeof(int))
         long_at = <Py_ssize_t*>PyMem_Malloc(n * sizeof(Py_ssize_t))
@@ -663,16 +692,24 @@ def page_context(list blank, list positions, list views) -> list:
                     if p.body[p.ids[i]] == body_stamp:
                         found += 1
                 _put(feats, &n_feats, _COH_BODY_NEXT[_overlap_slot(found, size)])
-            head = heads[k]
-            if head:
-                first = head[0]
-                for j, side in ((k - 1, 0), (k + 1, 1)):
-                    if 0 <= j < n:
-                        other = heads[j]
-                        if other and other[0] == first:
+            if plain_heads:  # the same comparisons on the words read before
+                if head_n[k]:
+                    for j, side in ((k - 1, 0), (k + 1, 1)):
+                        if 0 <= j < n and head_n[j] and _same_key(head_words[2 * j], head_words[2 * k]):
                             _put(feats, &n_feats, _SAME1[side])
-                            if len(head) == 2 and other == head:
+                            if head_n[k] == 2 and head_n[j] == 2 and _same_key(head_words[2 * j + 1], head_words[2 * k + 1]):
                                 _put(feats, &n_feats, _SAME2[side])
+            else:
+                head = heads[k]
+                if head:
+                    first = head[0]
+                    for j, side in ((k - 1, 0), (k + 1, 1)):
+                        if 0 <= j < n:
+                            other = heads[j]
+                            if other and other[0] == first:
+                                _put(feats, &n_feats, _SAME1[side])
+                                if len(head) == 2 and other == head:
+                                    _put(feats, &n_feats, _SAME2[side])
             if k < edge_low or k >= edge_high:
                 for i in range(len(_OFFSETS)):
                     offset = _OFFSETS[i]
@@ -701,6 +738,8 @@ def page_context(list blank, list positions, list views) -> list:
         PyMem_Free(echo)
         PyMem_Free(key_first)
         PyMem_Free(key_count)
+        PyMem_Free(head_n)
+        PyMem_Free(head_words)
         PyMem_Free(numbers.hashes)
         PyMem_Free(numbers.numbers)
     return context

@@ -546,6 +546,22 @@ def test_the_context_kernel_finds_titles_within_lines_as_whole_words(texts: list
 
 
 @needs_context
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["1.", "2.", "عاجل", "عاجل:", "الآن", "|", "خبر"]), min_size=1, max_size=3).map(" ".join), max_size=12))
+def test_the_context_kernel_finds_lines_that_open_alike_as_the_python_does(texts: list[str]) -> None:
+    """List items open alike (the same first word, or first two, as a neighbour): the
+    kernel compares the heads' words it read once; heads of another kind (lists here)
+    are compared as objects, to the same features."""
+    compiled, python = _context_both_ways(texts)
+    assert compiled == python
+    blank = list(map(F.is_blank, texts))
+    positions = [i for i, is_blank in enumerate(blank) if not is_blank]
+    views = F.line_views([texts[i] for i in positions])
+    listed = [dataclasses.replace(v, head=list(v.head)) for v in views]
+    assert F._CONTEXT.page_context(blank, positions, listed) == compiled
+
+
+@needs_context
 def test_the_context_kernel_refuses_what_it_cannot_read() -> None:
     views = F.line_views(["الحكومة", "وزير"])
     with pytest.raises(ValueError, match="one position per view"):
