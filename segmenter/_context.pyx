@@ -281,8 +281,9 @@ cdef inline size_t _key_hash(PyObject* key) noexcept:
     return h ^ (h >> 29)
 
 
-cdef inline bint _same_key(PyObject* a, PyObject* b) noexcept:
-    """``a == b`` for two strings (equal strings have one kind: their bytes are compared)."""
+cdef inline bint _same_string(PyObject* a, PyObject* b) noexcept:
+    """``a == b`` for two exact strings (equal strings have one kind: their bytes are
+    compared); keys and head words alike."""
     cdef Py_ssize_t n = PyUnicode_GET_LENGTH(a)
     cdef int kind = PyUnicode_KIND(a)
     return a == b or (n == PyUnicode_GET_LENGTH(b) and kind == PyUnicode_KIND(b)
@@ -337,7 +338,7 @@ cdef int _key_groups(list keys, Py_ssize_t n, Py_ssize_t* first, Py_ssize_t* cou
                 hashes[i] = h
                 count[k] = 1
                 break
-            if hashes[i] == h and _same_key(PyList_GET_ITEM(keys, j), key):
+            if hashes[i] == h and _same_string(PyList_GET_ITEM(keys, j), key):
                 first[k] = j
                 count[j] += 1
                 break
@@ -695,9 +696,9 @@ def page_context(list blank, list positions, list views) -> list:
             if plain_heads:  # the same comparisons on the words read before
                 if head_n[k]:
                     for j, side in ((k - 1, 0), (k + 1, 1)):
-                        if 0 <= j < n and head_n[j] and _same_key(head_words[2 * j], head_words[2 * k]):
+                        if 0 <= j < n and head_n[j] and _same_string(head_words[2 * j], head_words[2 * k]):
                             _put(feats, &n_feats, _SAME1[side])
-                            if head_n[k] == 2 and head_n[j] == 2 and _same_key(head_words[2 * j + 1], head_words[2 * k + 1]):
+                            if head_n[k] == 2 and head_n[j] == 2 and _same_string(head_words[2 * j + 1], head_words[2 * k + 1]):
                                 _put(feats, &n_feats, _SAME2[side])
             else:
                 head = heads[k]

@@ -13,11 +13,11 @@ Here each line's characters are read once for its marks (most lines have none), 
 once to be classed, counted, normalised and lower-cased through two tables, and cut
 into tokens. A token is looked up by its characters in a table of the tokens seen so
 far (bounded: when full it keeps the tokens found again since it was last full, where
-the Python's memo starts again; see ``_sweep``), which holds the
-token's string and its stem's hash: a token seen before makes no new object, and its
-string keeps its hash for the lexicons downstream. A line's content words are the
-sorted, distinct hashes of its stems in a bytes object (``features._word_hashes``). The table is larger than the caches, so a
-line's slots are asked for from memory before they are read. A new token is stemmed
+the Python's memo starts again; see ``_sweep``), which holds the token's string and its
+stem's hash: a token seen before makes no new object, and its string keeps its hash for
+the lexicons downstream. A line's content words are the sorted, distinct hashes of its
+stems in a bytes object (``features._word_hashes``). The table is larger than the
+caches, so a line's slots are asked for from memory before they are read. A new token is stemmed
 in C by the rules of the Python's ``_content_word`` (its length, stop words, digits,
 one prefix and one suffix, longest first), read from its characters: the Python made
 a slice and a look-up for each affix length, about 4,800 instructions a new token,

@@ -524,8 +524,9 @@ class LineView:
     the line. It holds only strings, bytes, numbers and tuples of strings, so it can be
     in no reference cycle: the compiled own-features kernel stops the cyclic collector
     tracking it and its tuples. ``words``: its content words, as ``_word_hashes``
-    gives them (``word_set`` reads them as a set). (Not ``frozen``: a frozen dataclass sets each field through
-    ``object.__setattr__``, which cost about 1 µs a line, 1.6 µs against 0.7.)
+    gives them (``word_set`` reads them as a set). (Not ``frozen``: a frozen dataclass
+    sets each field through ``object.__setattr__``, which cost about 1 µs a line, 1.6 µs
+    against 0.7.)
     """
 
     own: tuple[str, ...]
